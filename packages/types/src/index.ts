@@ -1,0 +1,12 @@
+export type { Datum } from "./datum.js";
+export type {
+  DmelChunk,
+  EncodedTextChunk,
+  ImageAssetPointerChunk,
+  ImageChunk,
+  ImageFormat,
+  ModelInput,
+  ModelInputChunk,
+} from "./model-input.js";
+export * from "./results.js";
+export type { Float32TensorData, Int64TensorData, TensorData, TensorDtype } from "./tensor-data.js";

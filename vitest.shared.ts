@@ -1,0 +1,30 @@
+import { defaultClientConditions, defaultServerConditions } from "vite";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+/**
+ * Test configuration shared by every package: sibling packages resolve to their TypeScript
+ * sources through the `@tinker-ts/source` export condition (so tests never run against a stale
+ * build), coverage is measured with v8 over `src/`, and a JSON report is written for the CI
+ * summary line.
+ */
+export function sharedVitestConfig(
+  options: { coverageLines?: number; testTimeoutMs?: number } = {},
+): ViteUserConfig {
+  const sourceCondition = "@tinker-ts/source";
+  return defineConfig({
+    resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
+    ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
+    test: {
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      testTimeout: options.testTimeoutMs ?? 20_000,
+      reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
+      coverage: {
+        provider: "v8",
+        include: ["src/**/*.ts"],
+        exclude: ["src/**/*.test.ts", "src/**/*.test-helpers.ts", "src/gen/**", "src/**/*.d.ts"],
+        reporter: ["text-summary", "json-summary"],
+        thresholds: { lines: options.coverageLines ?? 90 },
+      },
+    },
+  });
+}
