@@ -1,4 +1,5 @@
 export type { Datum } from "./datum.js";
+export { InvalidInputError, TinkerError } from "./errors.js";
 export type {
   DmelChunk,
   EncodedTextChunk,
