@@ -13,7 +13,17 @@ export function sharedVitestConfig(
   const sourceCondition = "@tinker-ts/source";
   return defineConfig({
     resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
-    ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
+    // "module" is dropped on the server side: @opentelemetry/api maps it to an ESM build with
+    // extension-less imports that Node cannot load once vitest externalises the package. Node
+    // itself never uses "module", so this loads the copy Node would load.
+    ssr: {
+      resolve: {
+        conditions: [
+          sourceCondition,
+          ...defaultServerConditions.filter((condition) => condition !== "module"),
+        ],
+      },
+    },
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       testTimeout: options.testTimeoutMs ?? 20_000,
