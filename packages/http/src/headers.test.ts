@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { mergeHeaders, readTimeoutHeader, stainlessArch, stainlessOs } from "./headers.js";
+import { buildTarget, encodeQuery } from "./url.js";
+
+describe("platform header values (§1.3)", () => {
+  it.each([
+    ["darwin", "MacOS"],
+    ["linux", "Linux"],
+    ["win32", "Windows"],
+    ["freebsd", "FreeBSD"],
+    ["openbsd", "OpenBSD"],
+    ["android", "Android"],
+    ["aix", "Other:aix"],
+    ["", "Unknown"],
+  ])("OS %s -> %s", (platform, expected) => expect(stainlessOs(platform)).toBe(expected));
+
+  it.each([
+    ["x64", "x64"],
+    ["arm64", "arm64"],
+    ["arm", "arm"],
+    ["ia32", "x32"],
+    ["s390x", "other:s390x"],
+    ["", "unknown"],
+  ])("arch %s -> %s", (arch, expected) => expect(stainlessArch(arch)).toBe(expected));
+
+  it("prints the read timeout in seconds like Python", () => {
+    expect([60_000, 45_000, 10_000, 500].map(readTimeoutHeader)).toEqual(["60", "45", "10", "0.5"]);
+  });
+});
+
+describe("mergeHeaders", () => {
+  it("merges case-insensitively, later spelling wins, null removes, undefined is ignored", () => {
+    expect(
+      mergeHeaders({ Accept: "a", "X-One": "1" }, undefined, {
+        accept: "b",
+        "X-One": null,
+        "X-Two": undefined,
+      }),
+    ).toEqual({ accept: "b" });
+  });
+});
+
+describe("URL building (§1.1)", () => {
+  it("keeps the base path prefix and joins without escaping ids", () => {
+    expect(buildTarget("https://h/services/tinker-prod", "/api/v1/x")).toEqual({
+      origin: "https://h",
+      path: "/services/tinker-prod/api/v1/x",
+    });
+    expect(buildTarget("https://h/p/", "//api/v1/runs/s:train:0/checkpoints/weights/n").path).toBe(
+      "/p/api/v1/runs/s:train:0/checkpoints/weights/n",
+    );
+    expect(buildTarget("http://h:8080", "api/v1/é x").path).toBe("/api/v1/%C3%A9%20x");
+  });
+
+  it("uses absolute URLs as they are and appends the query", () => {
+    expect(buildTarget("https://h/p", "https://other/x?a=1", { b: 2 })).toEqual({
+      origin: "https://other",
+      path: "/x?a=1&b=2",
+    });
+    expect(buildTarget("https://h/p", "http://other/x", { b: true })).toEqual({
+      origin: "http://other",
+      path: "/x?b=true",
+    });
+  });
+
+  it("encodes queries like the Stainless Querystring", () => {
+    expect(encodeQuery({ a: true, b: false, c: null, d: undefined, e: 0, f: "x y&z" })).toBe(
+      "?a=true&b=false&e=0&f=x+y%26z",
+    );
+    expect(encodeQuery({ c: null })).toBe("");
+    expect(encodeQuery(undefined)).toBe("");
+  });
+});

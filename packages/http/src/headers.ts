@@ -1,0 +1,92 @@
+import { VERSION } from "./version.js";
+
+/** A header map; a `null` value removes a header set by an earlier layer. */
+export type HeaderInit = Readonly<Record<string, string | null | undefined>>;
+
+/** `X-Stainless-OS` for a Node `process.platform` value (Python SDK naming, §1.3). */
+export function stainlessOs(platform: string): string {
+  switch (platform) {
+    case "darwin":
+      return "MacOS";
+    case "linux":
+      return "Linux";
+    case "win32":
+      return "Windows";
+    case "freebsd":
+      return "FreeBSD";
+    case "openbsd":
+      return "OpenBSD";
+    case "android":
+      return "Android";
+    default:
+      return platform ? `Other:${platform}` : "Unknown";
+  }
+}
+
+/** `X-Stainless-Arch` for a Node `process.arch` value (Python SDK naming, §1.3). */
+export function stainlessArch(arch: string): string {
+  switch (arch) {
+    case "x64":
+      return "x64";
+    case "arm64":
+      return "arm64";
+    case "arm":
+      return "arm";
+    case "ia32":
+      return "x32";
+    default:
+      return arch ? `other:${arch}` : "unknown";
+  }
+}
+
+/**
+ * The headers every request starts from, in the Python SDK's order (tinker-wire-spec.md §1.3),
+ * with Node's values: `User-Agent: Tinker/TypeScript <ours>`, `X-Stainless-Runtime: node`,
+ * `X-Stainless-Runtime-Version: <process.version>` (e.g. `v20.20.2`) and
+ * `X-Stainless-Async: async:node` (Python sends `async:asyncio`; Node has one event loop, so we
+ * name it).
+ */
+export function platformHeaders(): Record<string, string> {
+  return {
+    Accept: "application/json",
+    "Content-Type": "application/json",
+    "User-Agent": `Tinker/TypeScript ${VERSION}`,
+    "X-Stainless-Package-Version": VERSION,
+    "X-Stainless-OS": stainlessOs(process.platform),
+    "X-Stainless-Arch": stainlessArch(process.arch),
+    "X-Stainless-Runtime": "node",
+    "X-Stainless-Runtime-Version": process.version,
+    "X-Stainless-Async": "async:node",
+  };
+}
+
+/**
+ * Merges header layers left to right, case-insensitively: a later layer's value (and spelling)
+ * replaces an earlier one, `null` removes the header, `undefined` is ignored. The first layer to
+ * set a name fixes its position.
+ */
+export function mergeHeaders(...layers: readonly (HeaderInit | undefined)[]): Record<string, string> {
+  const byLower = new Map<string, { name: string; value: string }>();
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [name, value] of Object.entries(layer)) {
+      const lower = name.toLowerCase();
+      if (value === null) byLower.delete(lower);
+      else if (value !== undefined) byLower.set(lower, { name, value });
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const { name, value } of byLower.values()) out[name] = value;
+  return out;
+}
+
+/** Whether `headers` has `name` (case-insensitive). */
+export function hasHeader(headers: HeaderInit, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.entries(headers).some(([n, v]) => n.toLowerCase() === lower && v !== undefined);
+}
+
+/** `x-stainless-read-timeout`: the timeout in seconds as Python prints an int (`60`, `45`, `10`) or float (`0.5`). */
+export function readTimeoutHeader(timeoutMs: number): string {
+  return String(timeoutMs / 1000);
+}
