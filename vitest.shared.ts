@@ -31,7 +31,7 @@ export function sharedVitestConfig(
       coverage: {
         provider: "v8",
         include: ["src/**/*.ts"],
-        exclude: ["src/**/*.test.ts", "src/**/*.test-helpers.ts", "src/gen/**", "src/**/*.d.ts"],
+        exclude: ["src/**/*.test.ts", "src/**/*.test-helpers.ts", "src/**/gen/**", "src/**/*.d.ts"],
         reporter: ["text-summary", "json-summary"],
         thresholds: { lines: options.coverageLines ?? 90 },
       },
