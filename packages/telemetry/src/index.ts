@@ -1,3 +1,13 @@
+// The wire shapes the reporter emits, re-exported from @tinker-ts/types for the reporter's users.
+export type {
+  GenericEvent,
+  SessionEndEvent,
+  SessionStartEvent,
+  Severity,
+  TelemetryEvent,
+  TelemetrySendRequest,
+  UnhandledExceptionEvent,
+} from "@tinker-ts/types";
 export {
   createInstrumentation,
   type FutureInfo,
@@ -24,16 +34,7 @@ export {
 } from "./otel/names.js";
 export { type Clock, systemClock } from "./reporter/clock.js";
 export { getProcessUuid, isTelemetryEnabled, pythonPlatformSystem } from "./reporter/environment.js";
-export {
-  type GenericEvent,
-  type SessionEndEvent,
-  type SessionStartEvent,
-  type Severity,
-  type TelemetryEvent,
-  TelemetryEventNames,
-  type TelemetrySendRequest,
-  type UnhandledExceptionEvent,
-} from "./reporter/events.js";
+export { TelemetryEventNames } from "./reporter/event-names.js";
 export { formatPythonTimedelta, formatPythonUtcTimestamp } from "./reporter/python-format.js";
 export {
   type CaptureOptions,

@@ -1,20 +1,20 @@
+import { FakeClock, type ScriptedResponse, startTestServer, type TestServer } from "@tinker-ts/test-server";
+import {
+  encodeRequestBody,
+  type GenericEvent,
+  type TelemetryEvent,
+  type TelemetrySendRequest,
+  type UnhandledExceptionEvent,
+} from "@tinker-ts/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pythonPlatformSystem } from "./environment.js";
-import type { GenericEvent, TelemetryEvent, UnhandledExceptionEvent } from "./events.js";
-import { FakeClock } from "./fake-clock.test-helpers.js";
+import { type CountingTransport, fetchTransport, waitUntil } from "./fetch-transport.test-helpers.js";
 import {
   createTelemetryReporter,
   TelemetryReporter,
   type TelemetryReporterOptions,
   type TelemetryTransport,
 } from "./reporter.js";
-import {
-  type CountingTransport,
-  fetchTransport,
-  startTelemetryServer,
-  type TelemetryServer,
-  waitUntil,
-} from "./telemetry-server.test-helpers.js";
 
 const START_MS = 1735787045000; // 2025-01-02T03:04:05Z
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -34,7 +34,9 @@ interface Warnings {
   readonly messages: string[];
 }
 
-let server: TelemetryServer;
+const TELEMETRY_PATH = "/api/v1/telemetry";
+
+let server: TestServer;
 let transport: CountingTransport;
 let clock: FakeClock;
 let warnings: Warnings;
@@ -48,7 +50,6 @@ function reporter(overrides: Overrides = {}): TelemetryReporter {
   warnings = { messages };
   const merged: Overrides = {
     send: transport.send,
-    sdkVersion: "0.38.0",
     sessionId: "sess-1",
     platform: "Linux",
     processUuid: "proc-1",
@@ -62,14 +63,28 @@ function reporter(overrides: Overrides = {}): TelemetryReporter {
   return created;
 }
 
+/** How the telemetry endpoint answers from now on. */
+function answerWith(response: ScriptedResponse): void {
+  server.route("POST", TELEMETRY_PATH, response);
+}
+
+/** The telemetry POSTs received so far: the body as received, and parsed. */
+function received(): { raw: string; body: TelemetrySendRequest }[] {
+  return server.requestsTo(TELEMETRY_PATH).map((request) => ({
+    raw: request.text(),
+    body: request.json() as TelemetrySendRequest,
+  }));
+}
+
 function allEvents(): TelemetryEvent[] {
-  return server.received.flatMap((request) => request.body.events);
+  return received().flatMap((request) => request.body.events);
 }
 
 beforeEach(async () => {
-  server = await startTelemetryServer();
+  server = await startTestServer();
+  answerWith({ json: { status: "accepted" } });
   transport = fetchTransport(server.url);
-  clock = new FakeClock(START_MS);
+  clock = new FakeClock({ mode: "manual", startMs: START_MS });
 });
 
 afterEach(async () => {
@@ -96,10 +111,14 @@ describe("batch body (tinker-wire-spec.md §11)", () => {
     const golden =
       '{"events":[{"event":"SESSION_START","event_id":"E0","event_session_index":0,"severity":"INFO","timestamp":"2025-01-02T03:04:05Z"},{"event":"GENERIC_EVENT","event_id":"E1","event_name":"demo","event_session_index":1,"severity":"INFO","timestamp":"2025-01-02T03:04:05.001500Z","event_data":{"k":1,"n":null}},{"event":"GENERIC_EVENT","event_id":"E2","event_name":"user_error","event_session_index":2,"severity":"WARNING","timestamp":"2025-01-02T03:04:05.002000Z","event_data":{"error_type":"BadRequestError","message":"bad datum","status_code":400,"body":{"detail":"bad"}}},{"error_message":"boom","error_type":"TypeError","event":"UNHANDLED_EXCEPTION","event_id":"E3","event_session_index":3,"severity":"ERROR","timestamp":"2025-01-02T03:09:17.345678Z","traceback":"TB"},{"duration":"0:05:12.345678","event":"SESSION_END","event_id":"E4","event_session_index":4,"severity":"INFO","timestamp":"2025-01-02T03:09:17.345678Z"}],"platform":"Linux","sdk_version":"0.38.0","session_id":"sess-1","process_uuid":"proc-1"}';
 
-    expect(server.received).toHaveLength(2);
-    for (const request of server.received) {
-      expect(request.method).toBe("POST");
-      expect(request.url).toBe("/api/v1/telemetry");
+    expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      "POST /api/v1/telemetry",
+      "POST /api/v1/telemetry",
+    ]);
+    for (const request of received()) {
+      // The body satisfies the wire schema of @tinker-ts/types, and its Python-exact encoder
+      // writes the same bytes as JSON.stringify of the reporter's object.
+      expect(encodeRequestBody("TelemetrySendRequest", request.body)).toBe(request.raw);
       const { events: _events, ...envelope } = request.body;
       expect(JSON.stringify(envelope)).toBe(
         '{"platform":"Linux","sdk_version":"0.38.0","session_id":"sess-1","process_uuid":"proc-1"}',
@@ -121,7 +140,7 @@ describe("batch body (tinker-wire-spec.md §11)", () => {
       }
       return normalised;
     });
-    const combined = { ...server.received[1]!.body, events };
+    const combined = { ...received()[1]!.body, events };
     expect(JSON.stringify(combined)).toBe(golden);
   });
 
@@ -133,15 +152,15 @@ describe("batch body (tinker-wire-spec.md §11)", () => {
     await r.logFatalException(new Error("no session"));
     const events = allEvents();
     expect(events.map((e) => e.event)).toEqual(["GENERIC_EVENT", "UNHANDLED_EXCEPTION"]);
-    expect(server.received.every((request) => request.body.session_id === r.sessionId)).toBe(true);
+    expect(received().every((request) => request.body.session_id === r.sessionId)).toBe(true);
   });
 
   it("defaults platform and process_uuid to this process", async () => {
     const r = reporter({ platform: undefined, processUuid: undefined });
     r.logException(new Error("x"));
     await transport.waitForSettled(1);
-    expect(server.received[0]!.body.platform).toBe(pythonPlatformSystem(process.platform));
-    expect(server.received[0]!.body.process_uuid).toMatch(UUID);
+    expect(received()[0]!.body.platform).toBe(pythonPlatformSystem(process.platform));
+    expect(received()[0]!.body.process_uuid).toMatch(UUID);
     expect(r.stats.sentEvents).toBe(2);
   });
 });
@@ -161,7 +180,7 @@ describe("batching and flush timing", () => {
     expect(transport.started).toBe(1);
     await clock.advance(1);
     await transport.waitForSettled(2);
-    expect(server.received[1]!.body.events.map((e) => (e as GenericEvent).event_name)).toEqual(["b"]);
+    expect(received()[1]!.body.events.map((e) => (e as GenericEvent).event_name)).toEqual(["b"]);
     expect(r.stats).toEqual({
       queued: 0,
       inFlight: 0,
@@ -183,7 +202,7 @@ describe("batching and flush timing", () => {
     for (let i = 0; i < 250; i++) r.log("step", { i });
     await clock.advance(10_000);
     await transport.waitForSettled(3);
-    expect(server.received.map((request) => request.body.events.length)).toEqual([100, 100, 51]);
+    expect(received().map((request) => request.body.events.length)).toEqual([100, 100, 51]);
     expect(allEvents().map((e) => e.event_session_index)).toEqual(Array.from({ length: 251 }, (_, i) => i));
     expect(r.stats.sentEvents).toBe(251);
   });
@@ -193,7 +212,7 @@ describe("batching and flush timing", () => {
     for (let i = 0; i < 5; i++) r.log("step");
     await clock.advance(10_000);
     await transport.waitForSettled(3);
-    expect(server.received.map((request) => request.body.events.length)).toEqual([2, 2, 1]);
+    expect(received().map((request) => request.body.events.length)).toEqual([2, 2, 1]);
   });
 
   it("flushes at once, without the clock moving, when an exception is logged", async () => {
@@ -225,7 +244,7 @@ describe("batching and flush timing", () => {
     gates[1]!();
     await transport.waitForSettled(2);
     expect(clock.now()).toBe(START_MS);
-    expect(server.received.map((request) => request.body.events.length)).toEqual([1, 1]);
+    expect(received().map((request) => request.body.events.length)).toEqual([1, 1]);
     expect(r.stats).toMatchObject({ sentEvents: 2, queued: 0, inFlight: 0 });
   });
 });
@@ -308,7 +327,7 @@ describe("exception classification (tinker-wire-spec.md §11)", () => {
     r.logException(new Error("key tml-secret rejected"));
     r.logException(Object.assign(new Error("denied tml-secret"), { status: 401, body: "key tml-secret" }));
     await transport.waitForSettled(1);
-    const raw = server.received[0]!.raw;
+    const raw = received()[0]!.raw;
     expect(raw).not.toContain("tml-secret");
     const [unhandled, user] = allEvents() as [UnhandledExceptionEvent, GenericEvent];
     expect(unhandled.error_message).toBe("key tml-*** rejected");
@@ -352,7 +371,7 @@ describe("fatal exceptions and capture", () => {
     const error = new BadRequestError("bad input");
     await expect(r.capture(() => Promise.reject(error), { fatal: true })).rejects.toBe(error);
     // fatal: the event was sent before capture re-threw
-    expect(server.received).toHaveLength(1);
+    expect(received()).toHaveLength(1);
     expect((allEvents()[0] as GenericEvent).event_name).toBe("user_error");
 
     const syncError = new Error("sync");
@@ -366,14 +385,14 @@ describe("fatal exceptions and capture", () => {
   });
 
   it("gives up waiting for a fatal flush after the bound while the endpoint hangs", async () => {
-    server.mode = { kind: "hang" };
+    answerWith({ action: "hang" });
     const r = reporter({ drainTimeoutMs: 5_000 });
     let done = false;
     const fatal = r.logFatalException(new Error("fatal")).then((logged) => {
       done = true;
       return logged;
     });
-    await server.waitForRequests(1);
+    await waitUntil(() => server.requests.length === 1, "the endpoint received the batch");
     await clock.advance(4_999);
     expect(done).toBe(false);
     await clock.advance(1);
@@ -405,7 +424,7 @@ describe("bounded memory", () => {
   });
 
   it("drops failed batches (Python 0.38.0) and keeps memory bounded while the endpoint is down for a quarter hour", async () => {
-    server.mode = { kind: "reply", status: 503, body: '{"detail":"down"}' };
+    answerWith({ status: 503, body: '{"detail":"down"}' });
     const r = reporter({ maxQueueSize: 500 });
     // A quarter of an hour of 10 s flush periods; 800 events arrive per period, more than the
     // queue holds.
@@ -431,12 +450,12 @@ describe("bounded memory", () => {
   });
 
   it("with retries on, resends the same batch every second, queue capped, until the endpoint recovers", async () => {
-    server.mode = { kind: "reply", status: 500, body: "{}" };
+    answerWith({ status: 500, body: "{}" });
     const r = reporter({ maxQueueSize: 300, retryFailedBatchAfterMs: 1_000 });
     for (let i = 0; i < 120; i++) r.log("step");
     r.logException(new Error("trigger"));
     await transport.waitForSettled(1);
-    const firstBatchIds = server.received[0]!.body.events.map((e) => e.event_id);
+    const firstBatchIds = received()[0]!.body.events.map((e) => e.event_id);
     expect(firstBatchIds).toHaveLength(100);
 
     let produced = 122; // SESSION_START, 120 steps, the exception
@@ -449,9 +468,9 @@ describe("bounded memory", () => {
       await transport.waitForSettled(second + 1);
       expect(r.stats.queued).toBeLessThanOrEqual(300);
     }
-    expect(server.received).toHaveLength(401);
+    expect(received()).toHaveLength(401);
     expect(
-      server.received.every(
+      received().every(
         (request) => request.body.events.map((e) => e.event_id).join() === firstBatchIds.join(),
       ),
     ).toBe(true);
@@ -464,14 +483,14 @@ describe("bounded memory", () => {
       failedSends: 401,
     });
 
-    server.mode = { kind: "accept" };
+    answerWith({ json: { status: "accepted" } });
     await clock.advance(1_000);
     await transport.waitForSettled(405); // the held batch, then 300 queued in three batches
     expect(r.stats).toMatchObject({ queued: 0, inFlight: 0, sentEvents: 400, failedEvents: 0 });
   });
 
   it("treats any response other than {status: accepted} as a failure", async () => {
-    server.mode = { kind: "reply", status: 200, body: '{"status":"rejected"}' };
+    answerWith({ status: 200, body: '{"status":"rejected"}' });
     const r = reporter({ sessionId: undefined });
     r.logException(new Error("x"));
     await transport.waitForSettled(1);
@@ -522,12 +541,13 @@ describe("robustness", () => {
   });
 
   it("works on the real clock: an exception is sent at once and close resolves", async () => {
-    const r = new TelemetryReporter({ send: transport.send, sdkVersion: "0.38.0", logger: { warn() {} } });
+    const r = new TelemetryReporter({ send: transport.send, sdkVersion: "0.25.0", logger: { warn() {} } });
     r.logException(new Error("real time"));
     await transport.waitForSettled(1);
     await r.close();
     expect(r.stats).toMatchObject({ sentEvents: 1, queued: 0 });
-    const [request] = server.received;
+    const [request] = received();
+    expect(request?.body.sdk_version).toBe("0.25.0");
     expect(request?.body.events[0]?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$/);
   });
 });
@@ -538,38 +558,38 @@ describe("close", () => {
     for (let i = 0; i < 150; i++) r.log("step");
     await r.close();
     expect(r.stats).toMatchObject({ queued: 0, sentEvents: 151, failedEvents: 0 });
-    expect(server.received).toHaveLength(2);
+    expect(received()).toHaveLength(2);
     expect(clock.now()).toBe(START_MS);
     expect(r.log("late")).toBe(false);
     expect(r.logException(new Error("late"))).toBe(false);
     expect(r.stats.droppedEvents).toBe(2);
     await expect(r.logFatalException(new Error("late"))).resolves.toBe(false);
     expect(r.close()).toBe(r.close());
-    expect(clock.pendingSleeps).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it("returns after the bound when the endpoint never answers, aborting the send in flight", async () => {
-    server.mode = { kind: "hang" };
+    answerWith({ action: "hang" });
     const r = reporter({ sessionId: undefined });
     for (let i = 0; i < 130; i++) r.log("step");
     let closed = false;
     const closing = r.close().then(() => {
       closed = true;
     });
-    await server.waitForRequests(1);
+    await waitUntil(() => server.requests.length === 1, "the endpoint received the batch");
     await clock.advance(29_999);
     expect(closed).toBe(false);
     await clock.advance(1);
     await closing;
     await transport.waitForSettled(1);
     expect(r.stats).toMatchObject({ queued: 0, inFlight: 0, sentEvents: 0, failedEvents: 130 });
-    expect(server.received).toHaveLength(1);
-    await waitUntil(() => server.aborted === 1, "the server saw the request aborted");
+    expect(received()).toHaveLength(1);
+    expect(transport.aborted).toBe(1);
     expect(warnings.messages).toContain("Timed out draining telemetry during shutdown");
   });
 
   it("returns after the bound when a failing batch is being retried", async () => {
-    server.mode = { kind: "reply", status: 503, body: "{}" };
+    answerWith({ status: 503, body: "{}" });
     const r = reporter({ retryFailedBatchAfterMs: 1_000, drainTimeoutMs: 3_000 });
     r.log("x");
     const closing = r.close();
@@ -580,12 +600,12 @@ describe("close", () => {
     await closing;
     await waitUntil(() => transport.settled === transport.started, "the last send ended");
     expect(r.stats).toMatchObject({ queued: 0, inFlight: 0, failedEvents: 2, sentEvents: 0 });
-    expect(clock.pendingSleeps).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });
 
 describe("createTelemetryReporter", () => {
-  const base = (): TelemetryReporterOptions => ({ send: transport.send, sdkVersion: "0.38.0", clock });
+  const base = (): TelemetryReporterOptions => ({ send: transport.send, clock });
 
   it("returns no reporter when TINKER_TELEMETRY turns telemetry off", () => {
     expect(createTelemetryReporter(base(), { TINKER_TELEMETRY: "0" })).toBeUndefined();

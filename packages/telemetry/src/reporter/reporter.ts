@@ -1,17 +1,18 @@
 import { randomUUID } from "node:crypto";
+import {
+  type GenericEvent,
+  type SessionEndEvent,
+  type SessionStartEvent,
+  type Severity,
+  type TelemetryEvent,
+  type TelemetrySendRequest,
+  type UnhandledExceptionEvent,
+  WIRE_SDK_VERSION,
+} from "@tinker-ts/types";
 import { errorMessageOf, errorTypeOf } from "../error-type.js";
 import { type Clock, systemClock } from "./clock.js";
 import { getProcessUuid, isTelemetryEnabled, pythonPlatformSystem } from "./environment.js";
-import type {
-  GenericEvent,
-  SessionEndEvent,
-  SessionStartEvent,
-  Severity,
-  TelemetryEvent,
-  TelemetrySendRequest,
-  UnhandledExceptionEvent,
-} from "./events.js";
-import { TelemetryEventNames } from "./events.js";
+import { TelemetryEventNames } from "./event-names.js";
 import { formatPythonTimedelta, formatPythonUtcTimestamp } from "./python-format.js";
 import { findUserError, statusOf } from "./user-error.js";
 
@@ -20,6 +21,10 @@ import { findUserError, statusOf } from "./user-error.js";
  * HTTP package provides it (the reporter cannot depend on it): TELEMETRY pool, 5 s per attempt
  * ({@link TELEMETRY_HTTP_TIMEOUT_MS}), the base client's retries. It should stop when `signal`
  * aborts. A rejection, or a response other than `{"status":"accepted"}`, fails the batch.
+ *
+ * The body's keys are in the Python SDK's order, so `JSON.stringify(body)` and
+ * `encodeRequestBody("TelemetrySendRequest", body)` of `@tinker-ts/types` write the same bytes as
+ * Python SDK 0.38.0.
  */
 export type TelemetryTransport = (body: TelemetrySendRequest, signal: AbortSignal) => Promise<unknown>;
 
@@ -39,8 +44,11 @@ const consoleWarnLogger: TelemetryLogger = {
 export interface TelemetryReporterOptions {
   /** Sends a batch; see {@link TelemetryTransport}. */
   readonly send: TelemetryTransport;
-  /** `sdk_version` of every batch: the Python SDK version whose protocol is spoken (WIRE_SDK_VERSION). */
-  readonly sdkVersion: string;
+  /**
+   * `sdk_version` of every batch: the Python SDK version whose protocol is spoken. Default
+   * `WIRE_SDK_VERSION` of `@tinker-ts/types` ("0.38.0"); override only to mimic another release.
+   */
+  readonly sdkVersion?: string;
   /**
    * The session id. Omit for REST-only use: batches then carry `sessionless-<uuid4>` and no
    * SESSION_START / SESSION_END events are sent.
@@ -163,7 +171,7 @@ export class TelemetryReporter {
 
   constructor(options: TelemetryReporterOptions) {
     this.send = options.send;
-    this.sdkVersion = options.sdkVersion;
+    this.sdkVersion = options.sdkVersion ?? WIRE_SDK_VERSION;
     this.sessionless = options.sessionId === undefined;
     this.sessionId = options.sessionId ?? `sessionless-${randomUUID()}`;
     this.platform = options.platform ?? pythonPlatformSystem();
