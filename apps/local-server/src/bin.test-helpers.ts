@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+/**
+ * Runs the real `tinker-local` command in a child process for tests that need a process to kill.
+ * The bin is bundled from the TypeScript sources (sibling packages through their source
+ * condition) into node_modules/.cache, so no prior build is needed. Only the zstd WebAssembly
+ * package stays external: it loads its .wasm file from beside its own module.
+ */
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outfile = join(packageDir, "node_modules", ".cache", "tinker-local-test", "bin.mjs");
+let built: Promise<string> | undefined;
+
+/** Bundles src/bin.ts once per test process and returns the bundle's path. */
+export function buildBin(): Promise<string> {
+  built ??= (async () => {
+    await mkdir(dirname(outfile), { recursive: true });
+    await build({
+      entryPoints: [join(packageDir, "src", "bin.ts")],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      conditions: ["@tinker-ts/source"],
+      logLevel: "silent",
+      // CommonJS dependencies (commander) call require() for node built-ins.
+      banner: {
+        js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
+      },
+      plugins: [
+        {
+          name: "external-npm",
+          setup(b) {
+            b.onResolve({ filter: /^@bokuweb\/zstd-wasm$/ }, (args) => ({ path: args.path, external: true }));
+          },
+        },
+      ],
+    });
+    return outfile;
+  })();
+  return built;
+}
+
+/** A running `tinker-local serve` child process. */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  stdout: string[];
+}
+
+/** Starts `tinker-local serve --port 0 …args` and resolves once it prints its ready line. */
+export async function spawnServe(args: string[]): Promise<ServeProcess> {
+  const bin = await buildBin();
+  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--log-level", "silent", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = "";
+    let listening: string | undefined;
+    child.stdout!.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        stdout.push(line);
+        listening ??= /listening on (\S+)/.exec(line)?.[1];
+        if (listening && line.startsWith("ready:")) resolve(listening);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`tinker-local exited with ${code}: ${stderr.join("")}`)));
+  });
+  return { child, url, stdout };
+}
+
+/** Sends `signal` and waits for the process to exit; resolves its exit code or signal. */
+export function stop(proc: ServeProcess, signal: NodeJS.Signals): Promise<number | NodeJS.Signals | null> {
+  return new Promise((resolve) => {
+    if (proc.child.exitCode !== null) {
+      resolve(proc.child.exitCode);
+      return;
+    }
+    proc.child.once("exit", (code, sig) => resolve(code ?? sig));
+    proc.child.kill(signal);
+  });
+}

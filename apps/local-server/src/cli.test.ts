@@ -1,0 +1,84 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readKeysFile, runCli, serveOptions } from "./cli.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tinker-local-cli-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+describe("tinker-local CLI", () => {
+  it("fails clearly (exit 1) for the tiny backend, which is not available yet", async () => {
+    const { io, err } = capture();
+    expect(await runCli(["serve", "--port", "0", "--backend", "tiny"], io)).toBe(1);
+    expect(err.join("\n")).toContain("not available yet");
+  });
+
+  it("exits 2 on usage errors and 0 for help", async () => {
+    const bad = capture();
+    expect(await runCli(["serve", "--port", "99999"], bad.io)).toBe(2);
+    expect(bad.err.join("\n")).toContain("not a port number");
+    expect(await runCli(["serve", "--backend", "gpu", "--port", "0"], capture().io)).toBe(2);
+    expect(await runCli(["serve", "--log-level", "loud"], capture().io)).toBe(2);
+    expect(await runCli(["frobnicate"], capture().io)).toBe(2);
+    const help = capture();
+    expect(await runCli(["serve", "--help"], help.io)).toBe(0);
+    expect(help.out.join("\n")).toContain("--data-dir");
+  });
+
+  it("builds server options from flags, a keys file and a faults file", async () => {
+    const keys = join(dir, "keys");
+    await writeFile(keys, "# team keys\ntml-one\n\ntml-two\n");
+    expect(readKeysFile(keys)).toEqual(["tml-one", "tml-two"]);
+    const faults = join(dir, "faults.json");
+    await writeFile(faults, JSON.stringify({ seed: 3, rules: [{ endpoint: "*", timeout: 0.5 }] }));
+    const options = serveOptions({
+      port: 0,
+      host: "127.0.0.1",
+      backend: "null",
+      logLevel: "warn",
+      dataDir: dir,
+      faults,
+      apiKey: ["tml-zero"],
+      keysFile: keys,
+      jwt: true,
+      adminToken: "t",
+      record: join(dir, "rec.jsonl"),
+      pollTimeoutMs: 10,
+      sessionExpiryMs: 20,
+      seqGapTimeoutMs: 30,
+      protoCompress: true,
+    });
+    expect(options).toMatchObject({
+      apiKeys: ["tml-zero", "tml-one", "tml-two"],
+      jwtAuth: true,
+      adminToken: "t",
+      faults: { seed: 3 },
+      pollTimeoutMs: 10,
+      sessionExpiryMs: 20,
+      seqGapTimeoutMs: 30,
+      clientConfig: { proto_compress_fwdbwd: true },
+    });
+    await writeFile(faults, JSON.stringify({ rules: [{ endpoint: "*", timeout: 5 }] }));
+    expect(() => serveOptions({ port: 0, host: "h", backend: "null", logLevel: "info", faults })).toThrow(
+      "probability",
+    );
+  });
+
+  it("reports a port that cannot be bound as exit 1", async () => {
+    const { io, err } = capture();
+    expect(await runCli(["serve", "--port", "1", "--host", "256.0.0.1"], io)).toBe(1);
+    expect(err.join("\n")).toContain("Cannot listen");
+  });
+});

@@ -1,0 +1,21 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "es2022",
+    dts: true,
+    sourcemap: true,
+    clean: true,
+  },
+  {
+    entry: { bin: "src/bin.ts" },
+    format: ["esm"],
+    platform: "node",
+    target: "es2022",
+    sourcemap: true,
+    banner: { js: "#!/usr/bin/env node" },
+  },
+]);
