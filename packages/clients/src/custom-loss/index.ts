@@ -1,0 +1,1 @@
+export type { CustomLossFn, CustomLossResult } from "./types.js";
