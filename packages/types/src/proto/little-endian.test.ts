@@ -44,6 +44,18 @@ describe("on a big-endian host (simulated)", () => {
 });
 
 describe("reading", () => {
+  it("copies unaligned input into aligned memory, also when the input is a Node Buffer", () => {
+    // HTTP bodies arrive as Buffers carved out of a shared pool at arbitrary offsets; Buffer#slice
+    // returns a view of the same memory, so the realigning copy must not rely on it.
+    const pool = new Uint8Array(17);
+    pool.set([1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0], 1);
+    const unaligned = Buffer.from(pool.buffer, 1, 16);
+    expect(unaligned.byteOffset % 8).not.toBe(0);
+    const values = readInt64(unaligned, "x");
+    expect(Array.from(values)).toEqual([1n, 2n]);
+    expect(values.buffer).not.toBe(pool.buffer);
+  });
+
   it("rejects a byte length that is not a whole number of elements, naming the path", () => {
     expect(() => readInt64(new Uint8Array(12), "f.offsets")).toThrow(
       expect.objectContaining({ path: "f.offsets", message: expect.stringMatching(/12 bytes.*int64/) }),

@@ -72,7 +72,12 @@ function read<T>(kind: ElementKind<T>, bytes: Uint8Array, path: string, hostLitt
   }
   let source = bytes;
   if (!hostLittleEndian) source = swapBytes(bytes, kind.size);
-  else if (bytes.byteOffset % kind.size !== 0) source = bytes.slice();
+  else if (bytes.byteOffset % kind.size !== 0) {
+    // A fresh Uint8Array starts at offset 0 of its own buffer. `bytes.slice()` would not do: on a
+    // Node Buffer it returns a view of the same (unaligned) memory.
+    source = new Uint8Array(bytes.byteLength);
+    source.set(bytes);
+  }
   return kind.view(source.buffer, source.byteOffset, source.byteLength / kind.size);
 }
 
