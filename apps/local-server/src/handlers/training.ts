@@ -222,7 +222,7 @@ interface LossRequest {
 function decodeProtoRequest(body: Buffer): LossRequest {
   let decoded: ReturnType<typeof decodeForwardBackwardRequest>;
   try {
-    decoded = decodeForwardBackwardRequest(new Uint8Array(body));
+    decoded = decodeForwardBackwardRequest(body);
   } catch (error) {
     throw badRequest(`Body is not a valid ForwardBackwardRequest protobuf: ${(error as Error).message}`);
   }
