@@ -1,0 +1,191 @@
+import { type ForwardBackwardOutput, InvalidInputError, type SampledSequence } from "@tinker-ts/types";
+import {
+  type AdamParams,
+  type Backend,
+  BackendUserError,
+  type CheckpointFiles,
+  type LossInput,
+  type ModelSpec,
+  type PromptScoreInput,
+  type PromptScores,
+  type SampleInput,
+  type SamplerSpec,
+} from "../backend/backend.js";
+import { type BaseModel, createBaseModel } from "./base-model.js";
+import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { type TinyModelConfig, tinyModelConfig, vocabSizeForBaseModel } from "./config.js";
+import { modelInputTokens } from "./losses.js";
+import { Network } from "./network.js";
+import { TinySampler } from "./sampler.js";
+import type { Dtype } from "./tensor.js";
+import { TinyTrainingModel } from "./training-model.js";
+
+/** What the tiny backend needs to know about a base model's tokenizer. */
+export interface TinyTokenizerInfo {
+  /** Ids that end a sampled sequence with reason `stop` (tinker-compute-semantics.md §6.2). */
+  eosTokenIds: readonly number[];
+  /** Token ids to text; needed for stop strings. */
+  decode?: (ids: readonly number[]) => string;
+}
+
+/** Options of {@link createTinyBackend}. */
+export interface TinyBackendOptions {
+  /**
+   * Tokenizer facts per base model. Default: the EOS ids of the family (Qwen3: 151645
+   * `<|im_end|>`, 151643 `<|endoftext|>`; Llama 3: 128001, 128008, 128009) and no decoder, so
+   * stop strings are rejected until a decoder is supplied.
+   */
+  tokenizerFor?: (baseModel: string) => TinyTokenizerInfo;
+  /** Model shape per base model. Default: {@link tinyModelConfig} of the family's vocabulary. */
+  configFor?: (baseModel: string) => TinyModelConfig;
+  /** Element type of weights and activations (default float32). */
+  dtype?: Dtype;
+}
+
+const qwenEos = [151_645, 151_643];
+const llamaEos = [128_001, 128_008, 128_009];
+
+function defaultTokenizerInfo(baseModel: string): TinyTokenizerInfo {
+  return { eosTokenIds: baseModel.toLowerCase().includes("llama") ? llamaEos : qwenEos };
+}
+
+/**
+ * The `tiny` backend of tinker-local: the tiny causal LM of this folder behind the server's
+ * {@link Backend} interface. Base models are built once per name and shared by every training
+ * model and sampler of that name. Request problems (bad datum, unsupported loss, context window,
+ * bad checkpoint) fail as {@link BackendUserError} with the core's message.
+ */
+export function createTinyBackend(options: TinyBackendOptions = {}): Backend {
+  return new TinyBackend(options);
+}
+
+class TinyBackend implements Backend {
+  readonly name = "tiny";
+  readonly #options: TinyBackendOptions;
+  readonly #bases = new Map<string, BaseModel>();
+  readonly #models = new Map<string, TinyTrainingModel>();
+  readonly #samplers = new Map<string, { sampler: TinySampler; tokenizer: TinyTokenizerInfo }>();
+  #clock = 0;
+
+  constructor(options: TinyBackendOptions) {
+    this.#options = options;
+  }
+
+  async createModel(spec: ModelSpec): Promise<void> {
+    const base = userErrors(() => this.#base(spec.baseModel));
+    const model = userErrors(
+      () =>
+        new TinyTrainingModel(base, {
+          lora: {
+            rank: spec.lora.rank,
+            seed: spec.lora.seed,
+            targets: {
+              attn: spec.lora.train_attn,
+              mlp: spec.lora.train_mlp,
+              unembed: spec.lora.train_unembed,
+            },
+          },
+          clock: () => ++this.#clock,
+        }),
+    );
+    this.#models.set(spec.modelId, model);
+  }
+
+  async forward(modelId: string, input: LossInput): Promise<ForwardBackwardOutput> {
+    const model = this.#model(modelId);
+    return userErrors(() => model.forward(input.data, input.lossFn, input.lossFnConfig));
+  }
+
+  async forwardBackward(modelId: string, input: LossInput): Promise<ForwardBackwardOutput> {
+    const model = this.#model(modelId);
+    return userErrors(() => model.forwardBackward(input.data, input.lossFn, input.lossFnConfig));
+  }
+
+  async optimStep(modelId: string, params: AdamParams): Promise<{ metrics: Record<string, number> }> {
+    return this.#model(modelId).optimStep(params);
+  }
+
+  async saveWeights(modelId: string, kind: "training" | "sampler"): Promise<CheckpointFiles> {
+    const files: CheckpointFiles = {};
+    for (const file of saveCheckpoint(this.#model(modelId), kind)) files[file.name] = file.bytes;
+    return files;
+  }
+
+  async loadWeights(modelId: string, files: CheckpointFiles, options: { optimizer: boolean }): Promise<void> {
+    const model = this.#model(modelId);
+    userErrors(() => restoreCheckpoint(model, files, options));
+  }
+
+  async createSampler(spec: SamplerSpec): Promise<void> {
+    const base = userErrors(() => this.#base(spec.baseModel));
+    const adapter = spec.weights
+      ? userErrors(() => loadCheckpoint(base, spec.weights!, { optimizer: false }).adapter)
+      : undefined;
+    const tokenizer = (this.#options.tokenizerFor ?? defaultTokenizerInfo)(spec.baseModel);
+    this.#samplers.set(spec.samplerId, { sampler: new TinySampler(new Network(base, adapter)), tokenizer });
+  }
+
+  async sample(samplerId: string, input: SampleInput): Promise<SampledSequence[]> {
+    const { sampler, tokenizer } = this.#sampler(samplerId);
+    return userErrors(() => {
+      const prompt = modelInputTokens(input.prompt, "prompt");
+      const result = sampler.sample(prompt, {
+        ...input.params,
+        numSamples: input.numSamples,
+        eosTokenIds: tokenizer.eosTokenIds,
+        ...(tokenizer.decode ? { decode: tokenizer.decode } : {}),
+      });
+      return result.sequences;
+    });
+  }
+
+  async computeLogprobs(samplerId: string, input: PromptScoreInput): Promise<PromptScores> {
+    const { sampler } = this.#sampler(samplerId);
+    return userErrors(() => {
+      const scores = sampler.computeLogprobs(modelInputTokens(input.prompt, "prompt"), input.topk);
+      return scores.topk
+        ? { promptLogprobs: scores.promptLogprobs, topk: scores.topk }
+        : { promptLogprobs: scores.promptLogprobs };
+    });
+  }
+
+  async releaseModel(modelId: string): Promise<void> {
+    this.#models.delete(modelId);
+  }
+
+  async releaseSampler(samplerId: string): Promise<void> {
+    this.#samplers.delete(samplerId);
+  }
+
+  #base(name: string): BaseModel {
+    let base = this.#bases.get(name);
+    if (!base) {
+      const config = this.#options.configFor?.(name) ?? tinyModelConfig(vocabSizeForBaseModel(name));
+      base = createBaseModel(name, config, this.#options.dtype ?? "float32");
+      this.#bases.set(name, base);
+    }
+    return base;
+  }
+
+  #model(modelId: string): TinyTrainingModel {
+    const model = this.#models.get(modelId);
+    if (!model) throw new BackendUserError(`Model ${modelId} is not loaded.`);
+    return model;
+  }
+
+  #sampler(samplerId: string): { sampler: TinySampler; tokenizer: TinyTokenizerInfo } {
+    const entry = this.#samplers.get(samplerId);
+    if (!entry) throw new BackendUserError(`Sampler ${samplerId} is not loaded.`);
+    return entry;
+  }
+}
+
+/** Runs `fn`, turning the core's input errors into {@link BackendUserError} (future category `user`). */
+function userErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (InvalidInputError.isInstance(error)) throw new BackendUserError(error.message, { cause: error });
+    throw error;
+  }
+}
