@@ -1,7 +1,7 @@
 import type { BytesSemaphore } from "@tinker-ts/futures";
 import type { Clock, Logger, TinkerHttp } from "@tinker-ts/http";
 import type { Instrumentation, TelemetryReporter } from "@tinker-ts/telemetry";
-import type { ClientConfigResponse } from "@tinker-ts/types";
+import type { ClientConfigResponse, ClientDynamicConfigResponse } from "@tinker-ts/types";
 
 /**
  * What every client object (TrainingClient, SamplingClient, RestClient) needs from the
@@ -16,6 +16,12 @@ export interface ClientContext {
   readonly http: TinkerHttp;
   /** Server feature flags and limits fetched at bootstrap (§2.3 step 1). */
   readonly clientConfig: ClientConfigResponse;
+  /**
+   * The latest dynamic client config (§2.3 steps 4 and 6; 0.38 adds `sample_cancel_enabled`,
+   * `sample_cancel_max_batch_size`). Read it per use: the session holder refreshes it in the
+   * background every `max(refresh_interval_sec, 10)` s.
+   */
+  readonly dynamicConfig: ClientDynamicConfigResponse;
   /** The server session (§3.2 create_session); undefined for the session-less REST holder. */
   readonly sessionId: string | undefined;
   /** Client-wide in-flight response byte budget (`inflight_response_bytes_semaphore_size`, §6.3). */

@@ -1,11 +1,15 @@
 import { compress, decompress, init } from "@bokuweb/zstd-wasm";
 
-let ready: Promise<void> | undefined;
+// `init()` re-instantiates the binding's one wasm module, which corrupts work in flight, so it must
+// run once per process, not once per importing module: tinker-local (apps/local-server
+// src/http/body.ts) shares this key when both run in one process.
+const zstdReadyKey = Symbol.for("tinker-ts.zstd-wasm.ready");
 
-/** Loads the zstd WebAssembly module once. */
+/** Loads the zstd WebAssembly module once per process. */
 function ensureZstd(): Promise<void> {
-  ready ??= init();
-  return ready;
+  const shared = globalThis as { [zstdReadyKey]?: Promise<void> };
+  shared[zstdReadyKey] ??= init();
+  return shared[zstdReadyKey];
 }
 
 /**

@@ -8,12 +8,16 @@ import { HttpError } from "../errors.js";
  * with a message instead of throwing.
  */
 
-let zstdReady: Promise<void> | undefined;
+// `init()` re-instantiates the binding's one wasm module, which corrupts work in flight, so it must
+// run once per process, not once per importing module: @tinker-ts/http (src/zstd.ts) shares this
+// key when an SDK and the server run in one process.
+const zstdReadyKey = Symbol.for("tinker-ts.zstd-wasm.ready");
 
-/** Loads the zstd WebAssembly module once. */
+/** Loads the zstd WebAssembly module once per process. */
 export function ensureZstd(): Promise<void> {
-  zstdReady ??= initZstd();
-  return zstdReady;
+  const shared = globalThis as { [zstdReadyKey]?: Promise<void> };
+  shared[zstdReadyKey] ??= initZstd();
+  return shared[zstdReadyKey];
 }
 
 /** Reads the whole body, refusing more than `maxBytes` bytes with 413. */
