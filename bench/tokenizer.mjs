@@ -6,7 +6,11 @@
 //   - ours, encodeBatch on 2 worker threads (warm: the workers' one-time start is reported apart);
 //   - Python tokenizers (Rust), single thread: Tokenizer.encode in a loop, RAYON_NUM_THREADS=1;
 //   - Python tokenizers, encode_batch on 2 Rust threads.
-// Every figure is the median of --runs runs after one warm-up run. It prints a table and writes
+// Every figure is the median of --runs runs after one warm-up run, in wall-clock time and in CPU
+// time (process user + system, all threads: worker threads and Rust threads included). CPU time moves
+// less than wall time when other work shares the machine; for the batch rows it shows what the
+// parallel version costs in total (CPU tokens/s of a batch row ÷ that of the 1-thread row is the
+// parallel efficiency; with idle cores, wall-clock speedup ≈ efficiency × threads). It prints a table and writes
 // JSON to bench/results/tokenizer-<timestamp>.json. It measures, it asserts nothing (it does check
 // that both sides produce the same number of tokens).
 //
@@ -44,15 +48,20 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Wall-clock and CPU (user + system, all threads of the process) seconds of each run. */
 async function timed(fn) {
   await fn();
-  const seconds = [];
+  const wall = [];
+  const cpu = [];
   for (let i = 0; i < RUNS; i++) {
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     await fn();
-    seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+    const used = process.cpuUsage(cpuStart);
+    wall.push(Number(process.hrtime.bigint() - start) / 1e9);
+    cpu.push((used.user + used.system) / 1e6);
   }
-  return seconds;
+  return { wall, cpu };
 }
 
 /** Runs bench/tokenizer_python.py in one mode, with the Rust thread pool sized for it. */
@@ -101,7 +110,13 @@ for (const model of ["qwen3", "llama3"]) {
   const pythonBatch = python.skipped ? python : runPython(tokenizerJson, "batch");
   const entry = {
     tokens,
-    ours: { single_seconds: single, batch_seconds: batch, worker_start_seconds: workerStartSeconds },
+    ours: {
+      single_seconds: single.wall,
+      single_cpu_seconds: single.cpu,
+      batch_seconds: batch.wall,
+      batch_cpu_seconds: batch.cpu,
+      worker_start_seconds: workerStartSeconds,
+    },
     python:
       python.skipped || pythonBatch.skipped
         ? { skipped: python.skipped ?? pythonBatch.skipped }
@@ -109,27 +124,37 @@ for (const model of ["qwen3", "llama3"]) {
             version: python.tokenizers_version,
             tokens: python.tokens,
             single_seconds: python.seconds,
+            single_cpu_seconds: python.cpu_seconds,
             batch_seconds: pythonBatch.seconds,
+            batch_cpu_seconds: pythonBatch.cpu_seconds,
           },
   };
   results.tokenizers[model] = entry;
 
   const rate = (seconds) => tokens / median(seconds);
   const pySingle = entry.python.single_seconds ? rate(entry.python.single_seconds) : undefined;
-  const add = (impl, mode, seconds) =>
+  const pySingleCpu = entry.python.single_cpu_seconds ? rate(entry.python.single_cpu_seconds) : undefined;
+  const add = (impl, mode, seconds, cpuSeconds) =>
     rows.push({
       model,
       impl,
       mode,
       tokensPerSecond: rate(seconds),
       vsPythonSingle: pySingle ? rate(seconds) / pySingle : undefined,
-      vsOwnSingle: impl === "ours" ? rate(seconds) / rate(single) : undefined,
+      vsOwnSingle: impl === "ours" ? rate(seconds) / rate(single.wall) : undefined,
+      cpuTokensPerSecond: cpuSeconds ? rate(cpuSeconds) : undefined,
+      cpuVsPythonSingle: cpuSeconds && pySingleCpu ? rate(cpuSeconds) / pySingleCpu : undefined,
     });
-  add("ours", "encode, 1 thread", single);
-  add("ours", `encodeBatch, ${WORKERS} workers`, batch);
+  add("ours", "encode, 1 thread", single.wall, single.cpu);
+  add("ours", `encodeBatch, ${WORKERS} workers`, batch.wall, batch.cpu);
   if (entry.python.single_seconds) {
-    add("python", "encode, 1 thread", entry.python.single_seconds);
-    add("python", `encode_batch, ${WORKERS} threads`, entry.python.batch_seconds);
+    add("python", "encode, 1 thread", entry.python.single_seconds, entry.python.single_cpu_seconds);
+    add(
+      "python",
+      `encode_batch, ${WORKERS} threads`,
+      entry.python.batch_seconds,
+      entry.python.batch_cpu_seconds,
+    );
     if (entry.python.tokens !== tokens)
       console.warn(`${model}: token counts differ (ours ${tokens}, python ${entry.python.tokens})`);
   } else {
@@ -143,13 +168,16 @@ console.log(
   `node ${process.version}, ${results.cpus} CPUs, load ${results.loadavg_before.map((l) => l.toFixed(2)).join(" ")}; ` +
     `${texts.length} texts, ${chars} chars; median of ${RUNS} runs after a warm-up`,
 );
+const count = (x) => (x === undefined ? "-" : Math.round(x).toLocaleString("en-US"));
 console.log(
-  `${"model".padEnd(7)} ${"impl".padEnd(7)} ${"mode".padEnd(26)} ${"tokens/s".padStart(12)} ${"× py 1-thread".padStart(14)} ${"× own 1-thread".padStart(15)}`,
+  `${"model".padEnd(7)} ${"impl".padEnd(7)} ${"mode".padEnd(26)} ${"tokens/s".padStart(12)} ${"× py 1-thread".padStart(14)} ${"× own 1-thread".padStart(15)}` +
+    ` ${"CPU tokens/s".padStart(13)} ${"CPU × py".padStart(9)}`,
 );
 for (const r of rows) {
   console.log(
-    `${r.model.padEnd(7)} ${r.impl.padEnd(7)} ${r.mode.padEnd(26)} ${Math.round(r.tokensPerSecond).toLocaleString("en-US").padStart(12)} ` +
-      `${fmt(r.vsPythonSingle).padStart(14)} ${fmt(r.vsOwnSingle).padStart(15)}`,
+    `${r.model.padEnd(7)} ${r.impl.padEnd(7)} ${r.mode.padEnd(26)} ${count(r.tokensPerSecond).padStart(12)} ` +
+      `${fmt(r.vsPythonSingle).padStart(14)} ${fmt(r.vsOwnSingle).padStart(15)} ${count(r.cpuTokensPerSecond).padStart(13)} ` +
+      `${fmt(r.cpuVsPythonSingle).padStart(9)}`,
   );
 }
 for (const [model, entry] of Object.entries(results.tokenizers)) {

@@ -2,7 +2,8 @@
 """Python side of bench/tokenizer.mjs: encode throughput of the Rust-backed `tokenizers` package.
 
 Reads a JSON request on stdin: {"tokenizer_json": path, "texts": [...], "runs": N, "mode": M}, and
-prints one JSON object: the tokens of one pass and the seconds of each run, where mode M is
+prints one JSON object: the tokens of one pass and the wall-clock and CPU (time.process_time: all
+threads of the process) seconds of each run, where mode M is
 - "single": `Tokenizer.encode` in a Python loop (the caller sets RAYON_NUM_THREADS=1);
 - "batch":  `Tokenizer.encode_batch` on RAYON_NUM_THREADS threads (set by the caller).
 It measures, it asserts nothing. Needs `pip install tokenizers` (the venv of
@@ -18,12 +19,13 @@ import tokenizers
 
 def timed(fn, runs):
     fn()  # warm-up: fills the BPE caches, as the TypeScript side does
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         fn()
         seconds.append(time.perf_counter() - start)
-    return seconds
+        cpu_seconds.append(time.process_time() - cpu_start)
+    return seconds, cpu_seconds
 
 
 def main() -> None:
@@ -41,7 +43,11 @@ def main() -> None:
         tokenizer.encode_batch(texts)
 
     run = single if request["mode"] == "single" else batch
-    json.dump({"tokenizers_version": tokenizers.__version__, "tokens": tokens, "seconds": timed(run, runs)}, sys.stdout)
+    seconds, cpu_seconds = timed(run, runs)
+    json.dump(
+        {"tokenizers_version": tokenizers.__version__, "tokens": tokens, "seconds": seconds, "cpu_seconds": cpu_seconds},
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,6 @@
-import type { BpeCoreSpec } from "./bpe-core.js";
-
 /**
  * What a tokenizer implementation provides to {@link Tokenizer}: @huggingface/tokenizers for
- * `tokenizer.json` repositories, a tiktoken implementation for Kimi's `tiktoken.model`.
+ * `tokenizer.json` repositories, js-tiktoken for Kimi's `tiktoken.model`.
  */
 export interface TokenizerBackend {
   /** Token ids of `text`; special tokens written in the text are always recognised. */
@@ -15,19 +13,24 @@ export interface TokenizerBackend {
   idToToken(id: number): string | undefined;
   /** One more than the largest id, added tokens included. */
   readonly vocabSize: number;
-  /** How a worker thread rebuilds this backend for `encodeBatch`; see encode-worker-source.ts. */
+  /** How a worker thread rebuilds the same library tokenizer for `encodeBatch`; see worker-source.ts. */
   readonly workerSpec: WorkerSpec;
   /** Pieces a text is encoded in, separately and concatenated (Kimi splits very long runs). */
   splitForWorker(text: string): string[];
 }
 
-/** Plain data (structured-cloneable) from which a worker thread builds the same encoder. */
+/** Plain data (structured-cloneable) from which a worker thread builds the same library tokenizer. */
 export type WorkerSpec =
   | {
+      /** An @huggingface/tokenizers `Tokenizer`. */
       kind: "hf";
       /** Path of tokenizer.json, or its parsed contents when it was passed in as an object. */
       tokenizerJson: string | object;
       tokenizerConfig: object;
     }
-  /** A tokenizer run by {@link createBpeCore} (Kimi, and the byte-level BPE fast path). */
-  | { kind: "core"; core: BpeCoreSpec };
+  | {
+      /** A js-tiktoken `Tiktoken`, built from these constructor arguments. */
+      kind: "tiktoken";
+      /** js-tiktoken's `TiktokenBPE`: pattern (JavaScript RegExp source), special tokens, ranks. */
+      bpe: { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string };
+    };

@@ -1,7 +1,7 @@
 /**
  * @tinker-ts/tokenizer: the tokenizers of Tinker's base models (tinker-wire-spec.md §8.11, §9.5),
- * loaded with @huggingface/tokenizers (or a tiktoken implementation for Kimi) from the Hugging Face Hub through
- * the huggingface_hub cache.
+ * run by @huggingface/tokenizers (tokenizer.json) or js-tiktoken (Kimi's tiktoken.model), with files
+ * from the Hugging Face Hub through the huggingface_hub cache.
  */
 export type { ChatMessage, ChatTemplateOptions } from "./chat-template.js";
 export {

@@ -29,7 +29,10 @@ export type TokenizerSource =
       chatTemplate?: string | undefined;
       name?: string | undefined;
     }
-  /** A Kimi-style tiktoken tokenizer: the contents of tiktoken.model and tokenizer_config.json. */
+  /**
+   * A Kimi-style tiktoken tokenizer: the contents of tiktoken.model and tokenizer_config.json,
+   * encoded by js-tiktoken (slow on long runs of one character; see `Tokenizer.encode`).
+   */
   | {
       tiktokenModel: string;
       tokenizerConfig: object | string;
@@ -69,7 +72,7 @@ interface FileReader {
  * - `tokenizer.json`, loaded with @huggingface/tokenizers; or, for Kimi repositories (whose config
  *   names the `TikTokenTokenizer` class), `tiktoken.model` plus the Python module named in
  *   `auto_map` (`tokenization_kimi.py`), from which `pat_str` and `num_reserved_special_tokens`
- *   are read;
+ *   are read, loaded with js-tiktoken;
  * - `chat_template.jinja` (optional): overrides the config's template, as in transformers.
  *
  * Hub files are all taken from the commit the first one resolves to, so a branch that moves

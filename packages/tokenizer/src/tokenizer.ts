@@ -137,7 +137,10 @@ export class Tokenizer {
   }
 
   /**
-   * Token ids of `text`, as Python's `tokenizer.encode(text)`.
+   * Token ids of `text`, as Python's `tokenizer.encode(text)`. The encoding is done by
+   * @huggingface/tokenizers (tokenizer.json) or js-tiktoken (Kimi's tiktoken.model). With Kimi, a
+   * long run of one repeated character is slow: js-tiktoken's merge loop is quadratic in the run
+   * length (25 000 spaces: over a minute; see the README, "Performance").
    * @returns int32 ids, one per token.
    * @throws InvalidInputError when `text` is not a string.
    */

@@ -86,7 +86,10 @@ export class EncodePool {
         eval: true,
         workerData: {
           spec: this.#spec,
+          // Resolved here, where the package's dependencies are visible; the worker's eval'd code
+          // has no location of its own to resolve them from.
           tokenizersModule: requireFromHere.resolve("@huggingface/tokenizers"),
+          tiktokenModule: requireFromHere.resolve("js-tiktoken/lite"),
         },
       });
       const entry: PoolWorker = { worker, ready: false, task: undefined };

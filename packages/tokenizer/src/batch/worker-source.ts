@@ -1,13 +1,11 @@
-import { createBpeCore } from "../bpe-core.js";
-
 /**
  * The code of an `encodeBatch` worker thread, run with `new Worker(source, { eval: true })`.
  *
  * It is CommonJS in a string, not a module of this package, so that the same code runs from the
  * TypeScript sources (tests) and from the build: a worker cannot load `.ts` files on Node 20. It
- * rebuilds the tokenizer from `workerData.spec` (a `WorkerSpec`): with @huggingface/tokenizers,
- * whose resolved path arrives in `workerData.tokenizersModule`, or with {@link createBpeCore},
- * whose source text is embedded (that function is self-contained for this reason).
+ * rebuilds the library tokenizer from `workerData.spec` (a `WorkerSpec`): an @huggingface/tokenizers
+ * `Tokenizer` or a js-tiktoken `Tiktoken`, loaded from the paths the parent resolved
+ * (`workerData.tokenizersModule`, `workerData.tiktokenModule`).
  *
  * Protocol: the parent posts `{ id, texts: string[][], addSpecialTokens }` (each text as the
  * pieces it is encoded in); the worker answers `{ id, ids: Int32Array[] }`, transferring the
@@ -15,7 +13,6 @@ import { createBpeCore } from "../bpe-core.js";
  */
 export const ENCODE_WORKER_SOURCE = `
 "use strict";
-const createBpeCore = ${createBpeCore.toString()};
 const { parentPort, workerData } = require("node:worker_threads");
 const { readFileSync } = require("node:fs");
 const spec = workerData.spec;
@@ -29,10 +26,11 @@ if (spec.kind === "hf") {
   encode = (pieces, addSpecialTokens) =>
     tokenizer.encode(pieces[0], { add_special_tokens: addSpecialTokens }).ids;
 } else {
-  const core = createBpeCore(spec.core);
-  encode = (pieces, addSpecialTokens) => {
+  const { Tiktoken } = require(workerData.tiktokenModule);
+  const tiktoken = new Tiktoken(spec.bpe);
+  encode = (pieces) => {
     const ids = [];
-    for (const piece of pieces) for (const id of core.encode(piece, addSpecialTokens)) ids.push(id);
+    for (const piece of pieces) for (const id of tiktoken.encode(piece, "all")) ids.push(id);
     return ids;
   };
 }

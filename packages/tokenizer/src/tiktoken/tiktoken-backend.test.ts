@@ -74,6 +74,31 @@ describe("Kimi (tiktoken) tokenizers", () => {
     expect(tokenizer.decode(ids.slice(0, 1))).toBe("\ufffd");
   });
 
+  test("a leading byte-order mark survives decoding, as in Python's bytes.decode", async () => {
+    const tokenizer = await kimi();
+    const text = "\ufeffhi \ufeff";
+    expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+    expect(tokenizer.decode([])).toBe("");
+    // A vocabulary without the one-byte "a" token decodes without that guard.
+    const noA = await kimi({ tiktokenModel: "Yg== 0\nYw== 1\n" });
+    expect(noA.decode([0, 1])).toBe("bc");
+  });
+
+  test("a special token that extends another wins where both match", async () => {
+    const decoder = config["added_tokens_decoder"] as Record<string, object>;
+    const tokenizer = await kimi({
+      tokenizerConfig: {
+        ...config,
+        added_tokens_decoder: {
+          ...decoder,
+          [numBase + 30]: { content: "<|a|>", special: true },
+          [numBase + 31]: { content: "<|a|>x", special: true },
+        },
+      },
+    });
+    expect(Array.from(tokenizer.encode("<|a|>x<|a|>y"))).toEqual([numBase + 31, numBase + 30, 121]);
+  });
+
   test("ids named past the reserved block are special tokens too (the +2 variant of some revisions)", async () => {
     const decoder = config["added_tokens_decoder"] as Record<string, object>;
     const extended = await kimi({

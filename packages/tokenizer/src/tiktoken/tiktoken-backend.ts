@@ -1,5 +1,5 @@
+import { Tiktoken } from "js-tiktoken/lite";
 import type { TokenizerBackend, WorkerSpec } from "../backend.js";
-import { type BpeCore, createBpeCore } from "../bpe-core.js";
 import { describeCause, TokenizerFormatError } from "../errors.js";
 import { specialTokenContent, type TokenizerConfig } from "../hf-backend.js";
 import { translateTiktokenPattern } from "./translate-pattern.js";
@@ -59,15 +59,22 @@ export interface TiktokenFiles {
  * `num_reserved_special_tokens` special ids after the base vocabulary, named by
  * `added_tokens_decoder` (unnamed ones are `<|reserved_token_<id>|>`). Special tokens written in the
  * text are recognised, as with Kimi's default `allow_special_tokens=True`; no BOS/EOS is ever added.
+ *
+ * Encoding and decoding are js-tiktoken's. Its merge loop is quadratic in the length of one
+ * pre-tokenizer piece, and the Kimi pattern keeps a run of one repeated character (spaces, letters,
+ * punctuation, Han, emoji; digits excepted) as one piece, up to the 25 000 chars {@link splitLongRuns}
+ * allows: such runs take seconds to minutes (README, "Performance"). No cut inside a run is known to
+ * keep the ids, so none is made; ordinary text has short pieces and is not affected.
  */
 export class TiktokenBackend implements TokenizerBackend {
   readonly vocabSize: number;
   readonly workerSpec: WorkerSpec;
-  readonly #core: BpeCore;
-  readonly #utf8 = new TextDecoder("utf-8");
+  readonly #tiktoken: Tiktoken;
   readonly #tokens: string[];
   readonly #specialTokens: Record<string, number>;
   readonly #skipIds: ReadonlySet<number>;
+  /** Rank of the one-byte token "a", put before the ids to decode (see decode); -1 if absent. */
+  readonly #guardId: number;
   #byteLevelVocab: { idToToken: string[]; tokenToId: Map<string, number> } | undefined;
 
   /** @throws TokenizerFormatError for a malformed rank line or a pattern outside the supported syntax. */
@@ -97,9 +104,17 @@ export class TiktokenBackend implements TokenizerBackend {
         cause: error,
       });
     }
-    const core = { kind: "tiktoken" as const, tokens, pattern, addedTokens: specials };
-    this.#core = createBpeCore(core);
-    this.workerSpec = { kind: "core", core };
+    const bpe = {
+      pat_str: pattern,
+      // js-tiktoken tries special tokens in key order; longest first makes a token that extends
+      // another win at the same position (tiktoken itself leaves that order unspecified).
+      special_tokens: Object.fromEntries(Object.entries(specials).sort(([a], [b]) => b.length - a.length)),
+      // js-tiktoken's rank format: lines of `<label> <first rank> <base64 token> …`.
+      bpe_ranks: `tiktoken.model 0 ${tokens.join(" ")}`,
+    };
+    this.#tiktoken = new Tiktoken(bpe);
+    this.#guardId = tokens.indexOf(Buffer.from("a").toString("base64"));
+    this.workerSpec = { kind: "tiktoken", bpe };
 
     // skip_special_tokens in transformers skips the tokenizer's declared special tokens only.
     const config = files.config;
@@ -116,16 +131,18 @@ export class TiktokenBackend implements TokenizerBackend {
   encode(text: string): number[] {
     const ids: number[] = [];
     for (const piece of splitLongRuns(text)) {
-      for (const id of this.#core.encode(piece, false)) ids.push(id);
+      for (const id of this.#tiktoken.encode(piece, "all")) ids.push(id);
     }
     return ids;
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
-    const kept = skipSpecialTokens ? ids.filter((id) => !this.#skipIds.has(id)) : ids;
-    // Invalid UTF-8 (a token sequence cut inside a character) becomes U+FFFD, as with Python's
-    // errors="replace".
-    return this.#utf8.decode(this.#core.decodeBytes(kept));
+    const kept = skipSpecialTokens ? ids.filter((id) => !this.#skipIds.has(id)) : [...ids];
+    // js-tiktoken decodes with a non-fatal TextDecoder: bytes cut inside a character become U+FFFD,
+    // as with Python's errors="replace"; ids it does not know are skipped. That decoder also drops
+    // a leading byte-order mark, which Python keeps: a leading "a" keeps the mark from leading.
+    if (this.#guardId < 0) return this.#tiktoken.decode(kept);
+    return this.#tiktoken.decode([this.#guardId, ...kept]).slice(1);
   }
 
   tokenToId(token: string): number | undefined {
