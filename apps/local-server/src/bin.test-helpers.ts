@@ -27,9 +27,10 @@ export function buildBin(): Promise<string> {
       target: "node20",
       conditions: ["@tinker-ts/source"],
       logLevel: "silent",
-      // CommonJS dependencies (commander) call require() for node built-ins.
+      // CommonJS dependencies (commander) call require() for node built-ins. The alias keeps clear
+      // of bundled modules that import createRequire themselves (@tinker-ts/tokenizer).
       banner: {
-        js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
+        js: 'import { createRequire as bannerCreateRequire } from "node:module"; const require = bannerCreateRequire(import.meta.url);',
       },
       plugins: [
         {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { spawnServe, stop } from "./bin.test-helpers.js";
 import { readKeysFile, runCli, serveOptions } from "./cli.js";
 
 let dir: string;
@@ -19,10 +20,25 @@ function capture() {
 }
 
 describe("tinker-local CLI", () => {
-  it("fails clearly (exit 1) for the tiny backend, which is not available yet", async () => {
-    const { io, err } = capture();
-    expect(await runCli(["serve", "--port", "0", "--backend", "tiny"], io)).toBe(1);
-    expect(err.join("\n")).toContain("not available yet");
+  it("serves the tiny backend from the built command and stops cleanly on SIGTERM", async () => {
+    const proc = await spawnServe(["--backend", "tiny", "--tokenizer-dir", dir, "--hf-hub-cache", dir]);
+    try {
+      expect(proc.stdout.join("\n")).toContain("ready: backend=tiny");
+      const health = await fetch(`${proc.url}/api/v1/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      expect(await stop(proc, "SIGTERM")).toBe(0);
+    }
+  }, 60_000);
+
+  it("passes the tokenizer flags to the server as tokenizer settings", () => {
+    const base = { port: 0, host: "127.0.0.1", backend: "tiny", logLevel: "info" as const };
+    expect(serveOptions(base).tokenizers).toBeUndefined();
+    expect(serveOptions({ ...base, tokenizerDir: "/t", hfHubCache: "/c" })).toMatchObject({
+      backend: "tiny",
+      tokenizers: { directory: "/t", hub: { cacheDir: "/c" } },
+    });
+    expect(serveOptions({ ...base, hfHubCache: "/c" }).tokenizers).toEqual({ hub: { cacheDir: "/c" } });
   });
 
   it("exits 2 on usage errors and 0 for help", async () => {

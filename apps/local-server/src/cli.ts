@@ -53,6 +53,8 @@ interface ServeFlags {
   sessionExpiryMs?: number;
   seqGapTimeoutMs?: number;
   protoCompress?: boolean;
+  tokenizerDir?: string;
+  hfHubCache?: string;
 }
 
 /** Turns `serve` flags into server options (reads the faults and keys files). */
@@ -77,6 +79,14 @@ export function serveOptions(flags: ServeFlags): LocalServerOptions {
     ...(flags.sessionExpiryMs ? { sessionExpiryMs: flags.sessionExpiryMs } : {}),
     ...(flags.seqGapTimeoutMs ? { seqGapTimeoutMs: flags.seqGapTimeoutMs } : {}),
     ...(flags.protoCompress ? { clientConfig: { proto_compress_fwdbwd: true } } : {}),
+    ...(flags.tokenizerDir || flags.hfHubCache
+      ? {
+          tokenizers: {
+            ...(flags.tokenizerDir ? { directory: flags.tokenizerDir } : {}),
+            ...(flags.hfHubCache ? { hub: { cacheDir: flags.hfHubCache } } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -104,6 +114,14 @@ export function buildProgram(io: { out: (line: string) => void; err: (line: stri
     .option("--session-expiry-ms <ms>", "session expiry after silence", positiveMs)
     .option("--seq-gap-timeout-ms <ms>", "how long out-of-order work waits for a missing seq_id", positiveMs)
     .option("--proto-compress", "ask clients to zstd-compress forward_backward bodies")
+    .option(
+      "--tokenizer-dir <dir>",
+      "tiny backend: tokenizers for stop strings as DIR/<tokenizer repo id>/tokenizer.json",
+    )
+    .option(
+      "--hf-hub-cache <dir>",
+      "tiny backend: Hugging Face Hub cache for tokenizers (default HF_HUB_CACHE or HF_HOME/hub)",
+    )
     .action(async (flags: ServeFlags) => {
       const server = await startLocalServer(serveOptions(flags));
       io.out(`tinker-local listening on ${server.url}`);

@@ -32,3 +32,11 @@ export {
 export type { RecordedRequest } from "./record.js";
 export { type LocalServer, LocalServerStartError, startLocalServer } from "./server.js";
 export type { LoraSettings } from "./state/entities.js";
+export {
+  createTinyBackend,
+  type TinyBackendOptions,
+  type TinyDecoder,
+  type TinyTokenizerInfo,
+} from "./tiny/backend.js";
+export { type TinyModelConfig, tinyModelConfig } from "./tiny/config.js";
+export type { TokenizerSettings } from "./tokenizers.js";

@@ -3,6 +3,8 @@ import type { BaseModelInfo } from "./catalogue.js";
 import type { Clock } from "./clock.js";
 import type { FaultConfig } from "./faults.js";
 import type { LogLevel, LogSink } from "./log.js";
+import type { TinyBackendOptions } from "./tiny/backend.js";
+import type { TokenizerSettings } from "./tokenizers.js";
 
 /**
  * Flags reported by `POST /api/v1/client/config` (tinker-wire-spec.md §4.5
@@ -45,8 +47,23 @@ export interface LocalServerOptions {
   host?: string;
   /** Directory for persistent state; a fresh temporary directory (removed on close) when omitted. */
   dataDir?: string;
-  /** `null` (default), `tiny` (not available yet), or a backend instance. */
+  /**
+   * Compute: `null` (default; shaped results at once), `tiny` (a small real LM on the CPU, see
+   * {@link LocalServerOptions.tiny} and {@link LocalServerOptions.tokenizers}), or a backend instance.
+   */
   backend?: "null" | "tiny" | Backend;
+  /**
+   * Settings of `backend: "tiny"` (ignored otherwise). `catalogue` defaults to the server's
+   * catalogue (so every model's context window agrees with `get_server_capabilities`) and
+   * `loadDecoder` to one that loads tokenizers as {@link LocalServerOptions.tokenizers} says.
+   */
+  tiny?: TinyBackendOptions;
+  /**
+   * Where the tiny backend finds tokenizers for stop strings (default: the Hugging Face cache and
+   * Hub as the environment says: `HF_HOME`, `HF_HUB_CACHE`, `HF_HUB_OFFLINE`, `HF_ENDPOINT`). Tests
+   * pass a temporary cache and `offline: true`, so no request leaves the machine.
+   */
+  tokenizers?: TokenizerSettings;
   /** Accepted API keys; omitted accepts any `tml-…` key. */
   apiKeys?: readonly string[];
   /** JWT mode (`pjwt_auth_enabled`, `/auth/token`). */

@@ -84,6 +84,8 @@ export class ServerRuntime {
   readonly downloadSecret = randomUUID();
   #sweepTimer: Timer | undefined;
   #closed = false;
+  /** Futures whose work is running (see {@link ServerRuntime.idle}). */
+  readonly #running = new Set<Promise<void>>();
 
   constructor(parts: RuntimeParts) {
     this.parts = parts;
@@ -219,7 +221,19 @@ export class ServerRuntime {
    * {@link HttpError} 4xx or an InvalidInputError fails it with category `user`, anything else
    * with `server`.
    */
-  async runInto(requestId: string, work: () => Promise<FutureResult>): Promise<void> {
+  runInto(requestId: string, work: () => Promise<FutureResult>): Promise<void> {
+    const running = this.#settleWith(requestId, work);
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
+    return running;
+  }
+
+  /** Resolves when the work running now (futures, archive builds) has finished, failed or not. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#running, ...this.archives.values()]);
+  }
+
+  async #settleWith(requestId: string, work: () => Promise<FutureResult>): Promise<void> {
     try {
       this.settle(requestId, { kind: "success", result: await work() });
     } catch (error) {

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import { decodeForwardBackwardOutput, decodeSampleResponse } from "@tinker-ts/types/proto";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Backend } from "./backend/backend.js";
+import { createNullBackend } from "./backend/null-backend.js";
 import { ceDatum, startTestApi, type TestApi } from "./server.test-helpers.js";
 
 let api: TestApi;
@@ -90,5 +93,51 @@ describe("main training flow (wire spec §15.1)", () => {
       process_uuid: "p",
     });
     expect(telemetry.json).toEqual({ status: "accepted" });
+  });
+});
+
+describe("shutdown", () => {
+  it("lets work already running finish before close() removes the temporary data dir", async () => {
+    const inner = createNullBackend();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const saving = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    // The null backend, except that saveWeights waits for the gate.
+    const backend = new Proxy(inner, {
+      get(target, property) {
+        if (property === "saveWeights") {
+          return async (...args: Parameters<Backend["saveWeights"]>) => {
+            entered();
+            await gate;
+            return target.saveWeights(...args);
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    api = await startTestApi({ backend });
+    const { modelId } = await api.model();
+    await api.post("/api/v1/save_weights", { model_id: modelId, path: "late", seq_id: 1 });
+    await saving;
+    let closed = false;
+    const closing = api.server.close().then(() => {
+      closed = true;
+    });
+    // A close() that did not wait would remove the dir within milliseconds; it must outlast a
+    // second here (the grace period is 5 s).
+    for (let waited = 0; waited < 1000 && existsSync(api.server.dataDir); waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(existsSync(api.server.dataDir)).toBe(true);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(existsSync(api.server.dataDir)).toBe(false);
   });
 });

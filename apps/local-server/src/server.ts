@@ -22,6 +22,8 @@ import { buildRouter } from "./routes.js";
 import { ServerRuntime } from "./runtime.js";
 import { Store } from "./state/store.js";
 import { TelemetryIntake } from "./telemetry-intake.js";
+import { createTinyBackend } from "./tiny/backend.js";
+import { tokenizerDecoderLoader } from "./tokenizers.js";
 
 /** A running server. */
 export interface LocalServer {
@@ -33,19 +35,25 @@ export interface LocalServer {
   readonly dataDir: string;
   /** Admin token, when admin endpoints are on. */
   readonly adminToken: string | undefined;
-  /** Stops listening, drops connections and timers, and removes a temporary data dir. */
+  /**
+   * Stops listening, drops connections, timers and queued work, waits (up to 5 s) for requests
+   * and futures already running, and removes a temporary data dir.
+   */
   close(): Promise<void>;
 }
 
-/** Thrown when the server cannot start (bad option, unavailable backend, port in use). */
+/** Thrown when the server cannot start (the port cannot be bound). */
 export class LocalServerStartError extends TinkerError {}
 
-function resolveBackend(option: LocalServerOptions["backend"]): Backend {
+function resolveBackend(options: LocalServerOptions, catalogue: Catalogue): Backend {
+  const option = options.backend;
   if (option === undefined || option === "null") return createNullBackend();
   if (option === "tiny") {
-    throw new LocalServerStartError(
-      "The tiny backend is not available yet in this version of tinker-local; start with --backend null.",
-    );
+    return createTinyBackend({
+      catalogue: catalogue.models,
+      loadDecoder: tokenizerDecoderLoader(options.tokenizers ?? {}, catalogue),
+      ...options.tiny,
+    });
   }
   return option;
 }
@@ -57,10 +65,11 @@ const anonymous: Principal = { owner: "anonymous", email: "", via: "api_key" };
  * listens. In-process use for tests: `const srv = await startLocalServer({ port: 0 })`, then
  * point the SDK at `srv.url` and `await srv.close()` at the end.
  *
- * @throws LocalServerStartError when the backend is unavailable or the port cannot be bound.
+ * @throws LocalServerStartError when the port cannot be bound.
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const backend = resolveBackend(options.backend);
+  const catalogue = new Catalogue(options.catalogue ?? defaultCatalogue);
+  const backend = resolveBackend(options, catalogue);
   const clock = options.clock ?? systemClock;
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "tinker-local-")));
@@ -82,7 +91,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     faults: new FaultInjector(clock, options.faults),
     auth,
     backend,
-    catalogue: new Catalogue(options.catalogue ?? defaultCatalogue),
+    catalogue,
     logger,
     telemetry: new TelemetryIntake(options.telemetryBatchesKept ?? 100),
     clientConfig: { ...defaultClientConfig, ...options.clientConfig },
@@ -99,11 +108,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const router = buildRouter();
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024 * 1024;
 
+  // Requests being handled: close() lets them finish their writes before the data dir goes.
+  const handling = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    void dispatch(req, res).catch((error) => {
+    const handled = dispatch(req, res).catch((error) => {
       logger.error("unhandled dispatch error", { error: String(error) });
       if (!res.headersSent) send(res, errorReply(error));
     });
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
   });
   server.keepAliveTimeout = 75_000;
 
@@ -246,13 +259,31 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       closing ??= (async () => {
         runtime.close();
         await closeServer(server);
+        await settleWithin(closeGraceMs, [Promise.allSettled([...handling]), runtime.idle()]);
         await recorder?.close();
         await store.flush();
-        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+        // Retries cover a write that outlived the grace period landing while the tree is removed.
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Longest `close()` waits for requests and futures already running (real ms, not the injected
+ * clock: a test's frozen clock must not stop a shutdown; queued work was dropped already).
+ */
+const closeGraceMs = 5_000;
+
+/** Waits for `work`, or `ms` real milliseconds, whichever comes first. */
+async function settleWithin(ms: number, work: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(work), expired]);
+  clearTimeout(timer);
 }
 
 function closeServer(server: Server): Promise<void> {

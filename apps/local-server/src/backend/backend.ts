@@ -40,6 +40,13 @@ export interface Backend {
   loadWeights(modelId: string, files: CheckpointFiles, options: { optimizer: boolean }): Promise<void>;
   /** Prepares a sampler: the base model, plus adapter files when `weights` is given. */
   createSampler(spec: SamplerSpec): Promise<void>;
+  /**
+   * Optional: checks (and prepares for) a sample request before the server accepts it. Throwing
+   * {@link BackendUserError} answers the `asample` request with a 400 instead of failing its
+   * future later. The tiny backend loads the base model's tokenizer here when `params.stop` holds
+   * strings (compute-semantics §6.2). `sample` must still work when this was not called.
+   */
+  prepareSample?(samplerId: string, params: SamplingOptions): Promise<void>;
   /** Generates `numSamples` completions (compute-semantics §6). */
   sample(samplerId: string, input: SampleInput): Promise<SampledSequence[]>;
   /** Scores the prompt at τ = 1: per-token logprobs (NaN first) and optional top-k (§6.3, §7). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendUserError } from "./backend.js";
 import { createNullBackend } from "./null-backend.js";
-import { readSafetensorsMetadata } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 const lora = { rank: 4, train_attn: true, train_mlp: false, train_unembed: false };
 const prompt = { chunks: [{ type: "encoded_text" as const, tokens: Int32Array.from([5, 6, 7]) }] };
@@ -66,7 +66,7 @@ describe("null backend", () => {
       lora_alpha: 32,
       target_modules: ["q_proj", "k_proj", "v_proj", "o_proj"],
     });
-    expect(readSafetensorsMetadata(training["adapter_model.safetensors"]!)).toMatchObject({ step: "1" });
+    expect(decodeSafetensors(training["adapter_model.safetensors"]!).metadata).toMatchObject({ step: "1" });
     const sampler = await backend.saveWeights("m", "sampler");
     expect(Object.keys(sampler).sort()).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
     await expect(backend.loadWeights("m", sampler, { optimizer: true })).rejects.toBeInstanceOf(
@@ -78,8 +78,19 @@ describe("null backend", () => {
     await expect(
       backend.forward("m", { data: [], lossFn: "cross_entropy", lossFnConfig: {} }),
     ).rejects.toThrow("not loaded");
-    expect(readSafetensorsMetadata(new Uint8Array(3))).toBeUndefined();
-    expect(readSafetensorsMetadata(new Uint8Array([255, 0, 0, 0, 0, 0, 0, 0, 1]))).toBeUndefined();
+    await backend.createModel({ modelId: "m", baseModel: "Qwen/Qwen3-8B", lora: { ...lora, rank: 4 } });
+    await expect(
+      backend.loadWeights("m", { "adapter_model.safetensors": new Uint8Array(3) }, { optimizer: false }),
+    ).rejects.toThrow("Checkpoint is unreadable: adapter_model.safetensors is not a valid safetensors file");
+    // A checkpoint of another backend (real tensors, no step in the metadata) loads as step 0.
+    const foreign = encodeSafetensors([["x", { shape: [1], data: Float32Array.from([1]) }]], {});
+    await backend.loadWeights(
+      "m",
+      { "adapter_model.safetensors": foreign, "optimizer.safetensors": foreign },
+      { optimizer: true },
+    );
+    const resaved = await backend.saveWeights("m", "sampler");
+    expect(decodeSafetensors(resaved["adapter_model.safetensors"]!).metadata["step"]).toBe("0");
   });
 
   it("samples reproducibly for a seed, stops on stop tokens, and scores prompts", async () => {

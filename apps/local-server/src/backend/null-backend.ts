@@ -21,7 +21,7 @@ import {
   type SampleInput,
   type SamplerSpec,
 } from "./backend.js";
-import { encodeSafetensors, readSafetensorsMetadata } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 /**
  * The `null` backend: no model, results at once. Every output has the shape and dtype a real
@@ -106,17 +106,17 @@ class NullBackend implements Backend {
           target_modules: targetModules(model.lora),
         }),
       ),
-      "adapter_model.safetensors": encodeSafetensors({}, metadata),
+      "adapter_model.safetensors": encodeSafetensors([], metadata),
     };
-    if (kind === "training") files["optimizer.safetensors"] = encodeSafetensors({}, metadata);
+    if (kind === "training") files["optimizer.safetensors"] = encodeSafetensors([], metadata);
     return files;
   }
 
   async loadWeights(modelId: string, files: CheckpointFiles, options: { optimizer: boolean }): Promise<void> {
     const model = this.#model(modelId);
     const adapter = files["adapter_model.safetensors"];
-    const metadata = adapter && readSafetensorsMetadata(adapter);
-    if (!metadata) throw new BackendUserError("Checkpoint has no readable adapter_model.safetensors.");
+    if (!adapter) throw new BackendUserError("Checkpoint has no adapter_model.safetensors.");
+    const metadata = readMetadata(adapter);
     if (options.optimizer && !files["optimizer.safetensors"]) {
       throw new BackendUserError("Checkpoint has no optimizer state; load it without the optimizer.");
     }
@@ -252,6 +252,15 @@ function denseValues(tensor: TensorData, count: number): number[] {
     }
   }
   return out;
+}
+
+/** The `__metadata__` of a checkpoint's adapter file; a malformed file is the user's problem. */
+function readMetadata(adapter: Uint8Array): Record<string, string> {
+  try {
+    return decodeSafetensors(adapter).metadata;
+  } catch (error) {
+    throw new BackendUserError(`Checkpoint is unreadable: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Token ids of the text chunks, in order (other chunks contribute no ids). */

@@ -6,7 +6,7 @@ import {
   type SampleResponse,
   type SamplingParams,
 } from "@tinker-ts/types";
-import type { CheckpointFiles, SamplingOptions } from "../backend/backend.js";
+import { BackendUserError, type CheckpointFiles, type SamplingOptions } from "../backend/backend.js";
 import { badRequest, HttpError, notFound } from "../errors.js";
 import { json, jsonBody, type Reply, type RequestContext } from "../http/types.js";
 import type { SamplerRuntime, SampleSubmission, ServerRuntime } from "../runtime.js";
@@ -170,15 +170,16 @@ export async function asample(req: RequestContext): Promise<Reply> {
   checkUnsupportedSampleOptions(body);
   const sessionId = body.sampling_session_id ?? undefined;
   const seqId = body.seq_id ?? undefined;
-  let sampler: SamplerRuntime;
-  if (sessionId !== undefined) {
-    sampler = await requireSampler(req, sessionId);
-    if (seqId !== undefined) {
-      const known = sampler.seqIds.get(seqId);
-      if (known !== undefined) return json(200, known);
-    }
-  } else {
-    sampler = await adHocSampler(req, body.base_model ?? undefined, body.model_path ?? undefined);
+  const params = samplingOptions(body.sampling_params);
+  const sampler =
+    sessionId === undefined
+      ? await adHocSampler(req, body.base_model ?? undefined, body.model_path ?? undefined)
+      : await requireSampler(req, sessionId);
+  await prepareSample(runtime, sampler.record.sampler_id, params);
+  // No await from here on: a retry with the same seq_id sees this request's reply or none.
+  if (sessionId !== undefined && seqId !== undefined) {
+    const known = sampler.seqIds.get(seqId);
+    if (known !== undefined) return json(200, known);
   }
   if (body.num_samples < 1 || body.num_samples > maxNumSamples) {
     throw badRequest(`num_samples must be between 1 and ${maxNumSamples}, got ${body.num_samples}.`);
@@ -193,7 +194,6 @@ export async function asample(req: RequestContext): Promise<Reply> {
   if (promptLength === 0) throw badRequest("prompt is empty: it needs at least one token.");
   const context =
     runtime.parts.catalogue.get(sampler.record.base_model)?.max_context_length ?? Number.MAX_SAFE_INTEGER;
-  const params = samplingOptions(body.sampling_params);
   const maxTokens = params.maxTokens ?? 0;
   if (promptLength + maxTokens > context) {
     throw badRequest(
@@ -241,6 +241,20 @@ export async function asample(req: RequestContext): Promise<Reply> {
     return sampleResult(response);
   });
   return json(200, submission);
+}
+
+/** Lets the backend check the request first; its user errors answer 400 (see `Backend.prepareSample`). */
+async function prepareSample(
+  runtime: ServerRuntime,
+  samplerId: string,
+  params: SamplingOptions,
+): Promise<void> {
+  try {
+    await runtime.parts.backend.prepareSample?.(samplerId, params);
+  } catch (error) {
+    if (BackendUserError.isInstance(error)) throw badRequest(error.message);
+    throw error;
+  }
 }
 
 /**

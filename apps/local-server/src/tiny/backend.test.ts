@@ -18,6 +18,7 @@ const adam = { learning_rate: 0.05, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_d
 /** A backend whose base models are the small test configuration, with a toy decoder. */
 function backend() {
   return createTinyBackend({
+    catalogue: [],
     configFor: () => smallConfig(),
     tokenizerFor: () => ({
       eosTokenIds: [36],
@@ -103,10 +104,98 @@ describe("tiny backend behind the server's Backend interface", () => {
   it("defaults to the family's EOS ids and refuses stop strings without a decoder", async () => {
     const b = createTinyBackend({ configFor: () => smallConfig(), dtype: "float64" });
     await b.createSampler({ samplerId: "s", baseModel: "meta-llama/Llama-3.2-1B" });
-    await expect(
-      b.sample("s", { prompt, numSamples: 1, params: { ...params, stop: ["x"] } }),
-    ).rejects.toThrow("Stop strings need a tokenizer");
+    const stopString = { ...params, stop: ["x"] };
+    await expect(b.sample("s", { prompt, numSamples: 1, params: stopString })).rejects.toThrow(
+      "Stop strings need the tokenizer of meta-llama/Llama-3.2-1B to decode the sampled tokens, and this backend has none",
+    );
+    await expect(b.prepareSample!("s", stopString)).rejects.toThrow(BackendUserError);
+    await b.prepareSample!("s", params);
     const out = await b.sample("s", { prompt, numSamples: 1, params });
     expect(out[0]!.tokens).toHaveLength(6);
+  });
+
+  it("loads a decoder per base model on the first stop string, keeps it, and retries failed loads", async () => {
+    const loads: string[] = [];
+    let failNext = true;
+    const b = createTinyBackend({
+      catalogue: [],
+      configFor: () => smallConfig(),
+      async loadDecoder(baseModel) {
+        loads.push(baseModel);
+        if (failNext) {
+          failNext = false;
+          throw new Error("tokenizer.json is not in the cache.");
+        }
+        return (ids) => ids.map((id) => String.fromCharCode(97 + (id % 26))).join("");
+      },
+    });
+    await b.createSampler({ samplerId: "s", baseModel: "Qwen/Qwen3-8B" });
+    await b.createSampler({ samplerId: "t", baseModel: "Qwen/Qwen3-8B" });
+    await b.prepareSample!("s", params);
+    const plain = await b.sample("s", { prompt, numSamples: 1, params: { ...params, temperature: 0 } });
+    expect(loads).toEqual([]);
+    const stop = { ...params, temperature: 0, stop: ["zz"] };
+    await expect(b.prepareSample!("s", stop)).rejects.toThrow(
+      "Stop strings need the tokenizer of Qwen/Qwen3-8B to decode the sampled tokens, and it could not be loaded: tokenizer.json is not in the cache.",
+    );
+    await b.prepareSample!("s", stop);
+    // Greedy decoding gives the same tokens; the stop string is the decoded text of the first three.
+    const text = plain[0]!.tokens.slice(0, 3).reduce((t, id) => t + String.fromCharCode(97 + (id % 26)), "");
+    const stopped = await b.sample("t", {
+      prompt,
+      numSamples: 1,
+      params: { ...stop, stop: [text.slice(1)] },
+    });
+    expect(loads).toEqual(["Qwen/Qwen3-8B", "Qwen/Qwen3-8B"]);
+    const end = Array.from(plain[0]!.tokens).findIndex((_, i, all) =>
+      all
+        .slice(0, i + 1)
+        .map((id) => String.fromCharCode(97 + (id % 26)))
+        .join("")
+        .includes(text.slice(1)),
+    );
+    expect(stopped[0]).toMatchObject({ stop_reason: "stop" });
+    expect(Array.from(stopped[0]!.tokens)).toEqual(Array.from(plain[0]!.tokens.slice(0, end + 1)));
+  });
+
+  it("takes each catalogue model's context window as its sequence limit (§1.7, §6.1)", async () => {
+    const b = createTinyBackend({
+      configFor: () => smallConfig(),
+      catalogue: [
+        { model_name: "Qwen/Qwen3-8B", max_context_length: 5, tokenizer_id: "Qwen/Qwen3-8B", arch: "qwen3" },
+      ],
+    });
+    const tokens = (n: number) => Array.from({ length: n }, (_, i) => (i % 30) + 1);
+    const ceDatum = (n: number) => ({
+      model_input: { chunks: [{ type: "encoded_text" as const, tokens: Int32Array.from(tokens(n)) }] },
+      loss_fn_inputs: {
+        target_tokens: { dtype: "int64" as const, data: BigInt64Array.from(tokens(n), (t) => BigInt(t + 1)) },
+        weights: { dtype: "float32" as const, data: new Float32Array(n).fill(1) },
+      },
+    });
+    for (const baseModel of ["Qwen/Qwen3-8B", "Qwen/Qwen3-unlisted"]) {
+      await b.createModel({ modelId: baseModel, baseModel, lora });
+      await b.createSampler({ samplerId: baseModel, baseModel });
+    }
+    const ce = (modelId: string, n: number) =>
+      b.forward(modelId, { data: [ceDatum(n)], lossFn: "cross_entropy", lossFnConfig: {} });
+    await ce("Qwen/Qwen3-8B", 5);
+    await expect(ce("Qwen/Qwen3-8B", 6)).rejects.toThrow(
+      "sequence length 6 exceeds max sequence length 5 for field target_tokens[0]",
+    );
+    await expect(
+      b.sample("Qwen/Qwen3-8B", { prompt, numSamples: 1, params: { ...params, maxTokens: 3 } }),
+    ).rejects.toThrow(
+      "Prompt length plus max_tokens exceeds the model's context window: 3 prompt tokens + 3 max_tokens > 5.",
+    );
+    // A model the catalogue does not list keeps its configuration's limit (64 for the small config).
+    await ce("Qwen/Qwen3-unlisted", 64);
+    await expect(ce("Qwen/Qwen3-unlisted", 65)).rejects.toThrow("exceeds max sequence length 64");
+    const long = await b.sample("Qwen/Qwen3-unlisted", {
+      prompt,
+      numSamples: 1,
+      params: { ...params, maxTokens: 61, stop: [] },
+    });
+    expect(long[0]!.tokens.length).toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,9 @@ import {
   type PromptScores,
   type SampleInput,
   type SamplerSpec,
+  type SamplingOptions,
 } from "../backend/backend.js";
+import { type BaseModelInfo, defaultCatalogue } from "../catalogue.js";
 import { type BaseModel, createBaseModel } from "./base-model.js";
 import { loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { type TinyModelConfig, tinyModelConfig, vocabSizeForBaseModel } from "./config.js";
@@ -20,22 +22,41 @@ import { TinySampler } from "./sampler.js";
 import type { Dtype } from "./tensor.js";
 import { TinyTrainingModel } from "./training-model.js";
 
+/** Token ids to text, as the tokenizer's `decode` (special tokens kept). */
+export type TinyDecoder = (ids: readonly number[]) => string;
+
 /** What the tiny backend needs to know about a base model's tokenizer. */
 export interface TinyTokenizerInfo {
   /** Ids that end a sampled sequence with reason `stop` (tinker-compute-semantics.md §6.2). */
   eosTokenIds: readonly number[];
-  /** Token ids to text; needed for stop strings. */
-  decode?: (ids: readonly number[]) => string;
+  /** Token ids to text, for stop strings; when absent, {@link TinyBackendOptions.loadDecoder} is asked. */
+  decode?: TinyDecoder;
 }
 
 /** Options of {@link createTinyBackend}. */
 export interface TinyBackendOptions {
   /**
-   * Tokenizer facts per base model. Default: the EOS ids of the family (Qwen3: 151645
-   * `<|im_end|>`, 151643 `<|endoftext|>`; Llama 3: 128001, 128008, 128009) and no decoder, so
-   * stop strings are rejected until a decoder is supplied.
+   * Base models whose `max_context_length` becomes the model's limit on sequence length (training)
+   * and prompt plus `max_tokens` (sampling), whatever {@link TinyBackendOptions.configFor} says, so
+   * that the backend and the server's catalogue agree (tinker-compute-semantics.md §1.7, §6.1).
+   * Models not listed keep their configuration's limit (32,768 by default). Default:
+   * `defaultCatalogue`.
+   */
+  catalogue?: readonly BaseModelInfo[];
+  /**
+   * Tokenizer facts per base model, needed at once by every sampler. Default: the EOS ids of the
+   * family (Qwen3: 151645 `<|im_end|>`, 151643 `<|endoftext|>`; Llama 3: 128001, 128008, 128009)
+   * and no decoder.
    */
   tokenizerFor?: (baseModel: string) => TinyTokenizerInfo;
+  /**
+   * Loads the decoder of a base model's tokenizer, for stop strings when `tokenizerFor` gives no
+   * `decode`. Called the first time a sample request of that base model has stop strings; the
+   * result is kept, a rejection is not (the next request tries again). Its error message is shown
+   * to the user, so it should say how to make the tokenizer available. Without it (and without
+   * `decode`), stop strings are rejected; stop token ids always work.
+   */
+  loadDecoder?: (baseModel: string) => Promise<TinyDecoder>;
   /** Model shape per base model. Default: {@link tinyModelConfig} of the family's vocabulary. */
   configFor?: (baseModel: string) => TinyModelConfig;
   /** Element type of weights and activations (default float32). */
@@ -53,10 +74,17 @@ function defaultTokenizerInfo(baseModel: string): TinyTokenizerInfo {
  * The `tiny` backend of tinker-local: the tiny causal LM of this folder behind the server's
  * {@link Backend} interface. Base models are built once per name and shared by every training
  * model and sampler of that name. Request problems (bad datum, unsupported loss, context window,
- * bad checkpoint) fail as {@link BackendUserError} with the core's message.
+ * bad checkpoint, stop strings without a tokenizer) fail as {@link BackendUserError} with the
+ * core's message.
  */
 export function createTinyBackend(options: TinyBackendOptions = {}): Backend {
   return new TinyBackend(options);
+}
+
+interface SamplerEntry {
+  sampler: TinySampler;
+  baseModel: string;
+  tokenizer: TinyTokenizerInfo;
 }
 
 class TinyBackend implements Backend {
@@ -64,11 +92,17 @@ class TinyBackend implements Backend {
   readonly #options: TinyBackendOptions;
   readonly #bases = new Map<string, BaseModel>();
   readonly #models = new Map<string, TinyTrainingModel>();
-  readonly #samplers = new Map<string, { sampler: TinySampler; tokenizer: TinyTokenizerInfo }>();
+  readonly #samplers = new Map<string, SamplerEntry>();
+  /** Decoders loaded (or loading) by `loadDecoder`, per base model. */
+  readonly #decoders = new Map<string, Promise<TinyDecoder>>();
+  readonly #contextLengths: Map<string, number>;
   #clock = 0;
 
   constructor(options: TinyBackendOptions) {
     this.#options = options;
+    this.#contextLengths = new Map(
+      (options.catalogue ?? defaultCatalogue).map((m) => [m.model_name, m.max_context_length]),
+    );
   }
 
   async createModel(spec: ModelSpec): Promise<void> {
@@ -122,18 +156,29 @@ class TinyBackend implements Backend {
       ? userErrors(() => loadCheckpoint(base, spec.weights!, { optimizer: false }).adapter)
       : undefined;
     const tokenizer = (this.#options.tokenizerFor ?? defaultTokenizerInfo)(spec.baseModel);
-    this.#samplers.set(spec.samplerId, { sampler: new TinySampler(new Network(base, adapter)), tokenizer });
+    this.#samplers.set(spec.samplerId, {
+      sampler: new TinySampler(new Network(base, adapter)),
+      baseModel: spec.baseModel,
+      tokenizer,
+    });
+  }
+
+  /** Loads the tokenizer's decoder when the request has stop strings, so a missing one is a 400. */
+  async prepareSample(samplerId: string, params: SamplingOptions): Promise<void> {
+    const entry = this.#sampler(samplerId);
+    if (hasStopStrings(params)) await this.#decoder(entry);
   }
 
   async sample(samplerId: string, input: SampleInput): Promise<SampledSequence[]> {
-    const { sampler, tokenizer } = this.#sampler(samplerId);
+    const entry = this.#sampler(samplerId);
+    const decode = hasStopStrings(input.params) ? await this.#decoder(entry) : undefined;
     return userErrors(() => {
       const prompt = modelInputTokens(input.prompt, "prompt");
-      const result = sampler.sample(prompt, {
+      const result = entry.sampler.sample(prompt, {
         ...input.params,
         numSamples: input.numSamples,
-        eosTokenIds: tokenizer.eosTokenIds,
-        ...(tokenizer.decode ? { decode: tokenizer.decode } : {}),
+        eosTokenIds: entry.tokenizer.eosTokenIds,
+        ...(decode ? { decode } : {}),
       });
       return result.sequences;
     });
@@ -161,10 +206,46 @@ class TinyBackend implements Backend {
     let base = this.#bases.get(name);
     if (!base) {
       const config = this.#options.configFor?.(name) ?? tinyModelConfig(vocabSizeForBaseModel(name));
-      base = createBaseModel(name, config, this.#options.dtype ?? "float32");
+      const listed = this.#contextLengths.get(name);
+      base = createBaseModel(
+        name,
+        listed === undefined ? config : { ...config, maxSequenceLength: listed },
+        this.#options.dtype ?? "float32",
+      );
       this.#bases.set(name, base);
     }
     return base;
+  }
+
+  /** The decoder for a sampler's stop strings: its own, or one loaded once per base model. */
+  async #decoder(entry: SamplerEntry): Promise<TinyDecoder> {
+    if (entry.tokenizer.decode) return entry.tokenizer.decode;
+    const load = this.#options.loadDecoder;
+    if (!load) {
+      throw new BackendUserError(
+        `Stop strings need the tokenizer of ${entry.baseModel} to decode the sampled tokens, and this ` +
+          "backend has none; stop on token ids instead.",
+      );
+    }
+    const key = entry.baseModel;
+    let loading = this.#decoders.get(key);
+    if (!loading) {
+      const started = Promise.resolve().then(() => load(key));
+      this.#decoders.set(key, started);
+      started.catch(() => {
+        if (this.#decoders.get(key) === started) this.#decoders.delete(key);
+      });
+      loading = started;
+    }
+    try {
+      return await loading;
+    } catch (error) {
+      throw new BackendUserError(
+        `Stop strings need the tokenizer of ${entry.baseModel} to decode the sampled tokens, and it could ` +
+          `not be loaded: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
   }
 
   #model(modelId: string): TinyTrainingModel {
@@ -173,11 +254,15 @@ class TinyBackend implements Backend {
     return model;
   }
 
-  #sampler(samplerId: string): { sampler: TinySampler; tokenizer: TinyTokenizerInfo } {
+  #sampler(samplerId: string): SamplerEntry {
     const entry = this.#samplers.get(samplerId);
     if (!entry) throw new BackendUserError(`Sampler ${samplerId} is not loaded.`);
     return entry;
   }
+}
+
+function hasStopStrings(params: SamplingOptions): boolean {
+  return params.stop.some((s) => typeof s === "string");
 }
 
 /** Runs `fn`, turning the core's input errors into {@link BackendUserError} (future category `user`). */

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { decodeSafetensors, encodeSafetensors } from "../backend/safetensors.js";
 import { DEFAULT_ADAM_PARAMS } from "./adamw.js";
 import { adapterFiles, loadCheckpoint, restoreCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import { createRng, randomDatum, randomTokens, smallBase } from "./tiny.test-helpers.js";
 import { TinyTrainingModel } from "./training-model.js";
 
@@ -24,43 +24,6 @@ function trainedModel(steps: number) {
   }
   return { model, data };
 }
-
-describe("safetensors", () => {
-  it("round-trips F32 and F64 tensors with an 8-byte aligned header", () => {
-    const bytes = encodeSafetensors(
-      [
-        ["a", { shape: [2, 2], data: Float32Array.from([1, -2, 3.5, 4]) }],
-        ["b", { shape: [1], data: Float64Array.from([Math.PI]) }],
-      ],
-      { format: "pt" },
-    );
-    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-    expect((8 + headerLength) % 8).toBe(0);
-    const file = decodeSafetensors(bytes);
-    expect(file.metadata).toEqual({ format: "pt" });
-    expect(Array.from(file.tensors.get("a")!.data)).toEqual([1, -2, 3.5, 4]);
-    expect(file.tensors.get("b")!.data[0]).toBe(Math.PI);
-  });
-
-  it("rejects truncated and malformed files", () => {
-    const ok = encodeSafetensors([["a", { shape: [2], data: Float32Array.from([1, 2]) }]], {});
-    expect(() => decodeSafetensors(new Uint8Array(3))).toThrow("shorter than its 8-byte header");
-    expect(() => decodeSafetensors(ok.subarray(0, 12))).toThrow("header length exceeds");
-    expect(() => decodeSafetensors(ok.subarray(0, ok.length - 4))).toThrow("data_offsets");
-    const header = (json: string) => {
-      const body = new TextEncoder().encode(json);
-      const out = new Uint8Array(8 + body.length);
-      new DataView(out.buffer).setBigUint64(0, BigInt(body.length), true);
-      out.set(body, 8);
-      return out;
-    };
-    expect(() => decodeSafetensors(header("{"))).toThrow("not JSON");
-    expect(() =>
-      decodeSafetensors(header('{"a":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]}}')),
-    ).toThrow("only F32 and F64");
-    expect(() => decodeSafetensors(header('{"a":{"dtype":"F32"}}'))).toThrow("lacks shape");
-  });
-});
 
 describe("checkpoints (compute-semantics §8)", () => {
   it("save_state → load into a fresh model → the next step equals the uninterrupted run", () => {

@@ -1,4 +1,5 @@
 import { InvalidInputError } from "@tinker-ts/types";
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "../backend/safetensors.js";
 import { type AdamState, createAdamState } from "./adamw.js";
 import type { BaseModel } from "./base-model.js";
 import { LORA_ALPHA } from "./config.js";
@@ -10,7 +11,6 @@ import {
   loraTensorName,
   targetModuleNames,
 } from "./lora.js";
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "./safetensors.js";
 import { allocate } from "./tensor.js";
 import type { TinyTrainingModel } from "./training-model.js";
 

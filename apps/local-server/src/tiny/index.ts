@@ -11,7 +11,12 @@ export {
   DEFAULT_ADAM_PARAMS,
   globalGradNorm,
 } from "./adamw.js";
-export { createTinyBackend, type TinyBackendOptions, type TinyTokenizerInfo } from "./backend.js";
+export {
+  createTinyBackend,
+  type TinyBackendOptions,
+  type TinyDecoder,
+  type TinyTokenizerInfo,
+} from "./backend.js";
 export { type BaseModel, createBaseModel } from "./base-model.js";
 export {
   adapterFiles,
@@ -33,12 +38,6 @@ export {
 export { type LoraAdapter, type LoraOptions, type LoraTargets, targetModuleNames } from "./lora.js";
 export { checkLossFn, LOSS_FN_NAMES, LOSS_OUTPUT_TYPES, type LossFnName } from "./losses.js";
 export { Network } from "./network.js";
-export {
-  decodeSafetensors,
-  encodeSafetensors,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-} from "./safetensors.js";
 export {
   type TinyPromptScores,
   type TinySampleOptions,
