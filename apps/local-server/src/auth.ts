@@ -6,7 +6,8 @@ import { HttpError } from "./errors.js";
  * Credentials (tinker-wire-spec.md §2.2, §18.1): the SDK sends its API key, or a JWT obtained
  * from `POST /api/v1/auth/token`, in `X-API-Key`. Keys start with `tml-`. When the server is
  * given no key list it accepts any `tml-` key (handy offline); with a list, only those. JWTs are
- * HS256, signed with a per-server secret, and carry `sub`, `email` and a numeric `exp`.
+ * HS256, signed with a per-server secret, and carry the claims Python SDK 0.38 reads: `sub`,
+ * `org_id` and `email` (its `whoami`) and a numeric `exp` (its refresh schedule).
  */
 
 /** Who made a request. `owner` scopes training runs, checkpoints and sessions. */
@@ -29,6 +30,15 @@ export interface AuthOptions {
 }
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
+
+/**
+ * The organization of an owner, as minted into JWTs (`org_id`). tinker-local has no organizations
+ * of its own, so each owner is alone in one, named by a hash of the owner id: `org-<12 hex>`,
+ * the same for every token of that owner and every server.
+ */
+export function organizationId(owner: string): string {
+  return `org-${createHash("sha256").update(`org:${owner}`).digest("hex").slice(0, 12)}`;
+}
 
 /** Checks credentials and mints JWTs. */
 export class Authenticator {
@@ -76,7 +86,11 @@ export class Authenticator {
     return principal;
   }
 
-  /** Mints a JWT for `principal` with `sub`, `email`, `iat` and numeric `exp` (seconds). */
+  /**
+   * Mints a JWT for `principal` with `iss`, `sub`, `org_id`, `email`, `iat` and numeric `exp`
+   * (seconds). Python SDK 0.38's `whoami` requires `org_id` (a KeyError without it) and reports
+   * it as `tml:organization:<org_id>`; see {@link organizationId}.
+   */
   mintJwt(principal: Principal): string {
     const nowSeconds = Math.floor(this.#clock.now() / 1000);
     const header = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
@@ -84,6 +98,7 @@ export class Authenticator {
       JSON.stringify({
         iss: "tinker-local",
         sub: principal.owner,
+        org_id: organizationId(principal.owner),
         email: principal.email,
         iat: nowSeconds,
         exp: nowSeconds + this.#ttlSeconds,

@@ -150,6 +150,8 @@ export class ClientHolder {
                 body: encodeRequestBody("TelemetrySendRequest", body),
                 pool: "telemetry",
                 timeoutMs: TELEMETRY_HTTP_TIMEOUT_MS,
+                // Python's HTTP_TIMEOUT_SECONDS is the float 5.0: x-stainless-read-timeout: 5.0.
+                timeoutType: "float",
                 signal: sendSignal,
               },
               (value) => TelemetryResponseSchema.parse(value),

@@ -1,6 +1,5 @@
-import { type APIFuture, FutureTimeoutError, type ResultOptions } from "@tinker-ts/futures";
+import { type APIFuture, FutureTimeoutError, type ResultOptions, waitForResult } from "@tinker-ts/futures";
 import type { Clock } from "@tinker-ts/http";
-import { InvalidInputError } from "@tinker-ts/types";
 
 /** What an operation returns when it starts: its first request id and its result. */
 export interface OperationStart<T> {
@@ -21,6 +20,7 @@ export class OperationFuture<T> implements APIFuture<T> {
   readonly #clock: Pick<Clock, "sleep">;
   readonly #controller = new AbortController();
   readonly #promise: Promise<T>;
+  #knownRequestId: string | undefined;
   #done = false;
 
   /**
@@ -38,7 +38,12 @@ export class OperationFuture<T> implements APIFuture<T> {
     }
     this.requestId = started.requestId;
     // Reading the id is optional; its failure reaches whoever awaits the result.
-    this.requestId.catch(() => {});
+    this.requestId.then(
+      (id) => {
+        this.#knownRequestId = id;
+      },
+      () => {},
+    );
     this.#promise = started.result;
     const markDone = () => {
       this.#done = true;
@@ -59,68 +64,16 @@ export class OperationFuture<T> implements APIFuture<T> {
   }
 
   result(options: ResultOptions = {}): Promise<T> {
-    return boundedWait(this.#promise, options, this.#clock, this.requestId);
+    return waitForResult(
+      this.#promise,
+      options,
+      this.#clock,
+      (timeoutMs) => new FutureTimeoutError(timeoutMs, this.#knownRequestId),
+    );
   }
 
   cancel(reason?: unknown): void {
     if (this.#done) return;
     this.#controller.abort(reason);
   }
-}
-
-/** `promise`, or a rejection once `timeoutMs` passes on `clock` or `signal` aborts, whichever is first. */
-function boundedWait<T>(
-  promise: Promise<T>,
-  options: ResultOptions,
-  clock: Pick<Clock, "sleep">,
-  requestId: Promise<string>,
-): Promise<T> {
-  const { timeoutMs, signal } = options;
-  if (timeoutMs === undefined && signal === undefined) return promise;
-  if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-    return Promise.reject(
-      new InvalidInputError(`timeoutMs must be a non-negative number of ms, got ${timeoutMs}.`, {
-        path: "timeoutMs",
-      }),
-    );
-  }
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  let knownId: string | undefined;
-  requestId.then(
-    (id) => {
-      knownId = id;
-    },
-    () => {},
-  );
-  return new Promise<T>((resolve, reject) => {
-    const timer = new AbortController();
-    let settled = false;
-    const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      timer.abort();
-      signal?.removeEventListener("abort", onAbort);
-      return true;
-    };
-    const onAbort = () => {
-      if (finish()) reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    if (timeoutMs !== undefined) {
-      clock.sleep(timeoutMs, timer.signal).then(
-        () => {
-          if (finish()) reject(new FutureTimeoutError(timeoutMs, knownId));
-        },
-        () => {},
-      );
-    }
-    promise.then(
-      (value) => {
-        if (finish()) resolve(value);
-      },
-      (error: unknown) => {
-        if (finish()) reject(error);
-      },
-    );
-  });
 }

@@ -2,6 +2,7 @@ import type { PoolKind } from "@tinker-ts/http";
 import {
   CreateSamplingSessionResponseSchema,
   encodeRequestBody,
+  GetSamplerResponseSchema,
   InvalidInputError,
   TINKER_PATH_PREFIX,
   TinkerError,
@@ -27,6 +28,8 @@ export interface AsyncSubmit {
   readonly maxRetries?: number | undefined;
   /** Label of the `executeWithRetries` telemetry events. */
   readonly name: string;
+  /** The public method that sends it, in Python's spelling (`x-sdk-method`, see `RequestOptions.sdkMethod`). */
+  readonly sdkMethod: string;
 }
 
 /**
@@ -53,6 +56,7 @@ export function submitAsync(
           maxRetries: submit.maxRetries,
           pool: "train",
           signal,
+          sdkMethod: submit.sdkMethod,
         },
         (value) => UntypedAPIFutureSchema.parse(value),
       ),
@@ -75,6 +79,8 @@ export function callWithRetries<T>(
     readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | undefined;
     readonly pool?: PoolKind | undefined;
     readonly signal?: AbortSignal | undefined;
+    /** The public method that sends it (`x-sdk-method`). */
+    readonly sdkMethod: string;
   },
   parse: (value: unknown) => T,
 ): Promise<T> {
@@ -90,6 +96,7 @@ export function callWithRetries<T>(
           query: request.query,
           pool: request.pool ?? "train",
           signal,
+          sdkMethod: request.sdkMethod,
         },
         parse,
       ),
@@ -127,10 +134,13 @@ export function checkSamplingSource(source: SamplingSessionSource): void {
  * `POST /api/v1/create_sampling_session` (tinker-wire-spec.md §3.2, §9.1) with the session's next
  * `sampling_session_seq_id`, base-client retries only, on the session pool. Resolves with the
  * sampling session id (`<session>:sample:<n>`).
+ *
+ * @param sdkMethod the public method creating it (`x-sdk-method`).
  */
 export async function createSamplingSession(
   context: ClientContext,
   source: SamplingSessionSource,
+  sdkMethod: string,
 ): Promise<string> {
   checkSamplingSource(source);
   const sessionId = context.sessionId;
@@ -148,8 +158,31 @@ export async function createSamplingSession(
       body,
       pool: "session",
       signal: context.closeSignal,
+      sdkMethod,
     },
     (value) => CreateSamplingSessionResponseSchema.parse(value),
   );
   return response.sampling_session_id;
+}
+
+/**
+ * The base model of a sampler, `GET /api/v1/samplers/{id}` (tinker-wire-spec.md §9.5) inside
+ * `executeWithRetries` on the TRAIN pool: what Python SDK 0.38 fetches when it creates a
+ * SamplingClient without knowing the base model (from a `model_path`).
+ *
+ * @param sdkMethod the public method creating the client (`x-sdk-method`).
+ * @throws the final error of `executeWithRetries` (e.g. `NotFoundError` for an unknown sampler),
+ *   or `APIResponseValidationError` for a malformed reply.
+ */
+export async function fetchSamplerBaseModel(
+  context: ClientContext,
+  samplingSessionId: string,
+  sdkMethod: string,
+): Promise<string> {
+  const sampler = await callWithRetries(
+    context,
+    { method: "GET", path: `/api/v1/samplers/${samplingSessionId}`, name: "get_sampler", sdkMethod },
+    (value) => GetSamplerResponseSchema.parse(value),
+  );
+  return sampler.base_model;
 }

@@ -105,9 +105,9 @@ describe("ServiceClient lifecycle", () => {
     const rest = harness.service.createRestClient();
     const me = await rest.whoami();
     expect(paths(harness)).toContain("/api/v1/auth/token");
-    expect(me.user_urn).not.toBe("");
-    expect(me.email).toMatch(/@tinker\.local$/);
-    expect(me.org_urn).toBe("");
+    expect(me.user_urn).toMatch(/^user-[0-9a-f]{12}$/);
+    expect(me.email).toBe(`${me.user_urn}@tinker.local`);
+    expect(me.org_urn).toMatch(/^tml:organization:org-[0-9a-f]{12}$/);
   });
 
   it("rejects invalid arguments before sending anything", async () => {

@@ -25,14 +25,10 @@ import {
 import type { ClientContext } from "./context.js";
 import { ClientClosedError } from "./errors.js";
 import { ClientHolder } from "./holder.js";
-import {
-  checkSamplingSource,
-  createSamplingSession,
-  type SamplingSessionSource,
-  submitAsync,
-} from "./requests.js";
-import { RestClient } from "./rest/rest-client.js";
-import { SamplingClient } from "./sampling/index.js";
+import { checkSamplingSource, type SamplingSessionSource, submitAsync } from "./requests.js";
+import { fetchServerCapabilities, RestClient } from "./rest/rest-client.js";
+import type { SamplingClient } from "./sampling/index.js";
+import { openSamplingClient } from "./sampling/open.js";
 import { withFailureReport } from "./telemetry-capture.js";
 import {
   checkTinkerPath,
@@ -122,6 +118,34 @@ export interface CloseOptions {
 const FINISH_BUDGET_MS = 30_000;
 
 /**
+ * `x-sdk-method` values of the ServiceClient: Python SDK 0.38's `ServiceClient.<method>` names
+ * (a header new in 0.38, `lib/sdk_method.py`, beside those of tinker-wire-spec.md §1.3). Each is
+ * sent on every request its call makes (submits, polls, `get_info`, sampler lookups), never on the
+ * bootstrap requests a first call triggers (client config, dynamic config, `create_session`),
+ * which 0.38 keeps out of any method.
+ */
+const SDK_METHOD = {
+  getServerCapabilities: "ServiceClient.get_server_capabilities",
+  createLoraTrainingClient: "ServiceClient.create_lora_training_client",
+  createTrainingClientFromState: "ServiceClient.create_training_client_from_state",
+  createTrainingClientFromStateWithOptimizer:
+    "ServiceClient.create_training_client_from_state_with_optimizer",
+  createSamplingClient: "ServiceClient.create_sampling_client",
+  close: "ServiceClient.close",
+} as const;
+
+/** A submitted model creation (`create_model` or a create-via-`load_weights`) to poll. */
+interface ModelCreation {
+  readonly submission: Promise<{ request_id: string }>;
+  readonly requestType: "CreateModel" | "LoadWeights";
+  /** `http.clock.now()` when the call started (§6.1 round-trip time). */
+  readonly startMs: number;
+  /** What the queue-state messages name: the base model, or the new model's id. */
+  readonly identifier: string;
+  readonly sdkMethod: string;
+}
+
+/**
  * The entry point of the Tinker API (Python `ServiceClient`, tinker-wire-spec.md §2, §10.1). It
  * makes no network call when constructed; the first call that needs one runs the startup sequence
  * of §2.3 (client config → JWT exchange when the server asks → dynamic config → `create_session`
@@ -175,9 +199,18 @@ export class ServiceClient {
   /**
    * The base models the server offers (`GET /api/v1/get_server_capabilities`, §10.1), through the
    * session-less holder.
+   *
+   * @throws ClientClosedError after `close()`; the HTTP errors of the request.
    */
   async getServerCapabilities(): Promise<GetServerCapabilitiesResponse> {
-    return this.createRestClient().getServerCapabilities();
+    this.#assertOpen();
+    const context = (await this.#rest()).context;
+    return withFailureReport(
+      context,
+      context.instrumentation.operation("get_server_capabilities", {}, () =>
+        fetchServerCapabilities(context, SDK_METHOD.getServerCapabilities),
+      ),
+    );
   }
 
   /**
@@ -215,14 +248,24 @@ export class ServiceClient {
       });
       const startMs = context.clock.now();
       // create_model relies on the base client's retries only (§7.1).
+      const sdkMethod = SDK_METHOD.createLoraTrainingClient;
       const submission = context.http.requestJson(
-        { method: "POST", path: "/api/v1/create_model", body, pool: "train", signal: context.closeSignal },
+        {
+          method: "POST",
+          path: "/api/v1/create_model",
+          body,
+          pool: "train",
+          signal: context.closeSignal,
+          sdkMethod,
+        },
         (value) => UntypedAPIFutureSchema.parse(value),
       );
-      const created = await this.#poll(context, submission, "CreateModel", startMs, baseModel, (value) =>
-        CreateModelResponseSchema.parse(value),
+      const created = await this.#poll(
+        context,
+        { submission, requestType: "CreateModel", startMs, identifier: baseModel, sdkMethod },
+        (value) => CreateModelResponseSchema.parse(value),
       );
-      return this.#trainingClient(context, created.model_id, modelSeqId);
+      return this.#trainingClient(context, created.model_id, modelSeqId, sdkMethod);
     };
     return withFailureReport(context, context.instrumentation.operation("create_model", { baseModel }, run));
   }
@@ -255,7 +298,9 @@ export class ServiceClient {
 
   /**
    * A SamplingClient on a base model or on saved sampler weights (§9.1): `POST
-   * /api/v1/create_sampling_session` with the session's next `sampling_session_seq_id`.
+   * /api/v1/create_sampling_session` with the session's next `sampling_session_seq_id`; for a
+   * `modelPath` without a `baseModel`, then `GET /api/v1/samplers/{id}` for its base model (Python
+   * SDK 0.38 fetches it at creation, so `getBaseModel()` never waits).
    *
    * @throws InvalidInputError when neither `baseModel` nor `modelPath` is given, or `modelPath`
    *   does not start with `tinker://`.
@@ -264,19 +309,20 @@ export class ServiceClient {
     this.#assertOpen();
     checkSamplingSource(options);
     const context = (await this.#session()).context;
-    const samplingSessionId = await withFailureReport(
+    return withFailureReport(
       context,
       context.instrumentation.operation(
         "create_sampling_client",
         definedAttributes({ baseModel: options.baseModel }),
-        () => createSamplingSession(context, options),
+        () =>
+          openSamplingClient(context, {
+            baseModel: options.baseModel,
+            modelPath: options.modelPath,
+            retryConfig: options.retryConfig,
+            sdkMethod: SDK_METHOD.createSamplingClient,
+          }),
       ),
     );
-    return new SamplingClient({
-      context,
-      samplingSessionId,
-      ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
-    });
   }
 
   /** A RestClient on the session-less holder (§10.2); it creates no session. */
@@ -323,6 +369,9 @@ export class ServiceClient {
     const modelSeqId = this.#nextModelSeqId++;
     const context = (await this.#session()).context;
     const modelId = `${context.sessionId}:train:${modelSeqId}`;
+    const sdkMethod = optimizer
+      ? SDK_METHOD.createTrainingClientFromStateWithOptimizer
+      : SDK_METHOD.createTrainingClientFromState;
     const run = async (): Promise<TrainingClient> => {
       const body = encodeRequestBody("LoadWeightsRequest", {
         session_id: context.sessionId,
@@ -337,13 +386,15 @@ export class ServiceClient {
       const startMs = context.clock.now();
       const submission = submitAsync(
         context,
-        { path: "/api/v1/load_weights", body, name: "load_weights" },
+        { path: "/api/v1/load_weights", body, name: "load_weights", sdkMethod },
         context.closeSignal,
       );
-      await this.#poll(context, submission, "LoadWeights", startMs, modelId, (value) =>
-        LoadWeightsResponseSchema.parse(value),
+      await this.#poll(
+        context,
+        { submission, requestType: "LoadWeights", startMs, identifier: modelId, sdkMethod },
+        (value) => LoadWeightsResponseSchema.parse(value),
       );
-      return this.#trainingClient(context, modelId, modelSeqId);
+      return this.#trainingClient(context, modelId, modelSeqId, sdkMethod);
     };
     return withFailureReport(
       context,
@@ -358,17 +409,16 @@ export class ServiceClient {
   /** Polls a model-creation future with the "Model creation" queue-state logger (§6.6). */
   #poll<T>(
     context: ClientContext,
-    submission: Promise<{ request_id: string }>,
-    requestType: "CreateModel" | "LoadWeights",
-    startMs: number,
-    identifier: string,
+    creation: ModelCreation,
     parse: (value: Readonly<Record<string, unknown>>) => T,
   ): Promise<T> {
+    const { submission, requestType, startMs, identifier, sdkMethod } = creation;
     return Promise.resolve(
       new PollingFuture({
         http: context.http,
         submission,
         requestType,
+        sdkMethod,
         result: jsonResult(
           requestType === "CreateModel" ? "CreateModelResponse" : "LoadWeightsResponse",
           parse,
@@ -390,8 +440,9 @@ export class ServiceClient {
     context: ClientContext,
     modelId: string,
     modelSeqId: number,
+    sdkMethod: string,
   ): Promise<TrainingClient> {
-    const info = await fetchTrainingInfo(context, modelId);
+    const info = await fetchTrainingInfo(context, modelId, sdkMethod);
     this.#dispatchBudget ??= new BytesSemaphore(context.clientConfig.fwdbwd_dispatch_bytes_semaphore_size);
     context.logger.info(`TrainingClient initialized for model ${modelId}`);
     return new TrainingClient({ context, modelId, modelSeqId, info, dispatchBudget: this.#dispatchBudget });
@@ -457,6 +508,7 @@ async function finishSession(context: ClientContext, options: CloseOptions): Pro
           path: `/api/v1/sessions/${sessionId}/finish`,
           json: { reason: { type: options.status ?? "success" }, detail: options.detail ?? null },
           pool: "train",
+          sdkMethod: SDK_METHOD.close,
         }),
       { name: "finish_session", budgetMs: FINISH_BUDGET_MS },
     );

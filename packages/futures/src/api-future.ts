@@ -50,8 +50,25 @@ export interface APIFuture<T> extends PromiseLike<T> {
 }
 
 /**
- * `promise`, or a rejection when `options.timeoutMs` passes on `clock` or `options.signal` aborts
- * first. `onTimeout` builds the timeout error (and may report it); it runs at most once.
+ * The bounded wait behind every {@link APIFuture.result} (tinker-wire-spec.md §6.5): `promise`,
+ * or a rejection when `options.timeoutMs` passes on `clock` or `options.signal` aborts first. The
+ * work behind `promise` is not stopped either way. Without a timeout or a signal it returns
+ * `promise` itself. The timer and the abort listener are removed as soon as one side wins.
+ *
+ * Like the futures it serves, the returned promise keeps a rejection until someone awaits it: a
+ * timeout that fires before the caller attached a handler never becomes an unhandled rejection.
+ *
+ * ```ts
+ * result(options: ResultOptions = {}): Promise<T> {
+ *   return waitForResult(this.#promise, options, this.#clock, (ms) => new FutureTimeoutError(ms, this.#id));
+ * }
+ * ```
+ *
+ * @param onTimeout builds the timeout error (and may report it, e.g. to telemetry); it runs at
+ *   most once, when the timeout wins.
+ * @throws (rejects with) InvalidInputError for a negative or NaN `timeoutMs`; `signal.reason` when
+ *   the signal aborts first (also when it already has); `onTimeout(timeoutMs)` when the timeout
+ *   wins; otherwise whatever `promise` rejects with.
  */
 export function waitForResult<T>(
   promise: Promise<T>,
@@ -62,14 +79,16 @@ export function waitForResult<T>(
   const { timeoutMs, signal } = options;
   if (timeoutMs === undefined && signal === undefined) return promise;
   if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-    return Promise.reject(
-      new InvalidInputError(`timeoutMs must be a non-negative number of ms, got ${timeoutMs}.`, {
-        path: "timeoutMs",
-      }),
+    return kept(
+      Promise.reject(
+        new InvalidInputError(`timeoutMs must be a non-negative number of ms, got ${timeoutMs}.`, {
+          path: "timeoutMs",
+        }),
+      ),
     );
   }
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
+  if (signal?.aborted) return kept(Promise.reject(signal.reason));
+  const waiting = new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer = new AbortController();
     const finish = (): boolean => {
@@ -100,4 +119,11 @@ export function waitForResult<T>(
       },
     );
   });
+  return kept(waiting);
+}
+
+/** `promise`, marked as handled: its rejection reaches whoever awaits it, and no one else. */
+function kept<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }

@@ -1,4 +1,4 @@
-export type { APIFuture, ResultOptions } from "./api-future.js";
+export { type APIFuture, type ResultOptions, waitForResult } from "./api-future.js";
 export { type BytesPermit, BytesSemaphore } from "./bytes-semaphore.js";
 export { CANCEL_FUTURE_TIMEOUT_MS, sendCancelFuture } from "./cancel-future.js";
 export { type CombineOptions, combine } from "./combine.js";

@@ -42,6 +42,8 @@ export interface PollLoopContext<T> {
   readonly instrumentation: Instrumentation;
   readonly telemetry: FutureTelemetry | undefined;
   readonly signal: AbortSignal;
+  /** Sent as `x-sdk-method` on every poll, when set (see `PollingFutureOptions.sdkMethod`). */
+  readonly sdkMethod: string | undefined;
   /** Called before each poll with its 0-based iteration. */
   readonly onPoll: (iteration: number) => void;
 }
@@ -135,6 +137,7 @@ export class PollLoop<T> {
       maxRetries: 0,
       headers,
       signal,
+      sdkMethod: this.#ctx.sdkMethod,
     };
   }
 

@@ -96,6 +96,23 @@ describe("one poll (tinker-wire-spec.md §6.2)", () => {
     expect(poll?.rawHeaders).toContain("X-Tinker-Request-Iteration");
   });
 
+  it("sends x-sdk-method and x-sdk-version on every poll when given the public method, and neither otherwise", async () => {
+    reply(
+      { json: { type: "try_again", request_id: "req-1", queue_state: "active" } },
+      { json: { metrics: {} } },
+      { json: { metrics: {} } },
+    );
+    await future({ sdkMethod: "TrainingClient.optim_step" });
+    await future();
+    expect(env.polls()).toHaveLength(3);
+    for (const index of [0, 1]) {
+      expect(header(index, "x-sdk-method")).toBe("TrainingClient.optim_step");
+      expect(header(index, "x-sdk-version")).toBe(env.http.config.sdkVersion);
+    }
+    expect(header(2, "x-sdk-method")).toBeUndefined();
+    expect(header(2, "x-sdk-version")).toBeUndefined();
+  });
+
   it("formats the round-trip time as a Python float and sends it on the first poll only", async () => {
     reply(
       { json: { type: "try_again", request_id: "req-1", queue_state: "active" } },

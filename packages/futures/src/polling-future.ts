@@ -62,6 +62,13 @@ export interface PollingFutureOptions<T> {
   /** Cancels the future when it aborts, like {@link PollingFuture.cancel}. */
   readonly signal?: AbortSignal | undefined;
   /**
+   * The public SDK method whose request this future polls, such as
+   * `TrainingClient.forward_backward`: every poll carries it as `x-sdk-method` (with
+   * `x-sdk-version`), because Python SDK 0.38 polls inside the context of the call that created
+   * the future. Default none (no such headers).
+   */
+  readonly sdkMethod?: string | undefined;
+  /**
    * Called once with the request id when the future is cancelled before it finished, so the
    * server can be asked to stop the work (0.38 `enqueue_cancel` → `POST /api/v1/cancel_future`,
    * see `sendCancelFuture`). Python does this for `Sample` requests only, when the dynamic config
@@ -185,6 +192,7 @@ export class PollingFuture<T> implements APIFuture<T> {
       instrumentation,
       telemetry: options.telemetry,
       signal,
+      sdkMethod: options.sdkMethod,
       onPoll: (iteration) => {
         this.#polls = iteration + 1;
       },

@@ -349,6 +349,35 @@ describe("headers (§1.3)", () => {
     expect(req.headers["x-sdk-version"]).toBe(http.config.sdkVersion);
   });
 
+  it("places the x-sdk headers where Python 0.38 does, sends a float timeout as 5.0, and omits both by default", async () => {
+    server.route("POST", FULL, { json: {} });
+    const http = client({ env: { CLOUDFLARE_ACCESS_CLIENT_ID: "cf-id" }, sdkVersion: "0.38.0" });
+    await http.request({
+      method: "POST",
+      path: PATH,
+      json: {},
+      timeoutMs: 5_000,
+      timeoutType: "float",
+      sdkMethod: "RestClient.get_sampler",
+    });
+    await http.request({ method: "POST", path: PATH, json: {}, timeoutMs: 5_000 });
+    expect(server.requestsTo(FULL)).toHaveLength(2);
+    const withMethod = server.requestsTo(FULL)[0]!;
+    const plain = server.requestsTo(FULL)[1]!;
+    const names: string[] = [];
+    for (let i = 0; i < withMethod.rawHeaders.length; i += 2) names.push(withMethod.rawHeaders[i]!);
+    const at = (name: string) => names.indexOf(name);
+    expect(at("X-Stainless-Async")).toBeLessThan(at("x-sdk-version"));
+    expect(at("x-sdk-version") + 1).toBe(at("x-sdk-method"));
+    expect(at("x-sdk-method")).toBeLessThan(at("CF-Access-Client-Id"));
+    expect(withMethod.headers["x-sdk-version"]).toBe("0.38.0");
+    expect(withMethod.headers["x-sdk-method"]).toBe("RestClient.get_sampler");
+    expect(withMethod.headers["x-stainless-read-timeout"]).toBe("5.0");
+    expect(plain.headers["x-sdk-version"]).toBeUndefined();
+    expect(plain.headers["x-sdk-method"]).toBeUndefined();
+    expect(plain.headers["x-stainless-read-timeout"]).toBe("5");
+  });
+
   it("keeps checkpoint ids unescaped in the path and encodes the query like the Python SDK", async () => {
     const path = "/api/v1/training_runs/sess:train:0/checkpoints/weights/step 1";
     server.route("DELETE", /.*/, { status: 200 });

@@ -26,7 +26,14 @@ import {
   executeWithRetries,
   type OuterRetryEvent,
 } from "./execute-with-retries.js";
-import { type HeaderInit, hasHeader, mergeHeaders, platformHeaders, readTimeoutHeader } from "./headers.js";
+import {
+  type HeaderInit,
+  hasHeader,
+  mergeHeaders,
+  type PythonTimeoutType,
+  platformHeaders,
+  readTimeoutHeader,
+} from "./headers.js";
 import { consoleLogger, type Logger, leveledLogger } from "./logger.js";
 import { type PoolKind, PoolSet } from "./pools.js";
 import { type AttemptOutcome, decideRetry, isEmptyBodyRejection } from "./retry.js";
@@ -64,6 +71,12 @@ export interface RequestOptions {
    * read timeout); default the client's (60 000). Also sent as `x-stainless-read-timeout`.
    */
   timeoutMs?: number | undefined;
+  /**
+   * The type the Python SDK gives this call's timeout, which decides how
+   * `x-stainless-read-timeout` prints it: default `int` (`60`, `45`, `10`); `float` for the calls
+   * where 0.38 passes a float, such as telemetry's `HTTP_TIMEOUT_SECONDS = 5.0` (`5.0`).
+   */
+  timeoutType?: PythonTimeoutType | undefined;
   /** Base-client retries for this call; default the client's (10). Futures polls pass 0. */
   maxRetries?: number | undefined;
   /** Extra headers, applied after the SDK's own; `null` removes one. `Accept` overrides the default. */
@@ -74,7 +87,14 @@ export interface RequestOptions {
   idempotencyKey?: string | undefined;
   /** Follow 3xx redirects (default true, up to 20). With false a 3xx raises an `APIStatusError` (§1.5). */
   followRedirects?: boolean | undefined;
-  /** Public SDK method this request serves, sent as `x-sdk-method` with `x-sdk-version` (0.38). */
+  /**
+   * The public SDK method this request serves, in the Python SDK 0.38 spelling
+   * (`TrainingClient.forward_backward`, `RestClient.list_training_runs`): sent as `x-sdk-method`,
+   * with `x-sdk-version` = the configured `sdkVersion`. 0.38 sends both on every request made
+   * inside a public method (its submits, polls and retries, the method named by the outermost
+   * public call) and neither on bootstrap or background requests (client config, session
+   * creation, heartbeats, dynamic config refreshes, telemetry). Omit it for those.
+   */
   sdkMethod?: string | undefined;
 }
 
@@ -498,12 +518,13 @@ export class TinkerHttp {
     const merged = mergeHeaders(
       { Accept: base.Accept, "Accept-Encoding": ACCEPT_ENCODING },
       base,
+      // 0.38 places the method headers after the platform ones, before its custom headers.
+      sdkMethod,
       {
         "CF-Access-Client-Id": config.cloudflareClientId,
         "CF-Access-Client-Secret": config.cloudflareClientSecret?.reveal(),
       },
       config.defaultHeaders,
-      sdkMethod,
       callHeaders,
       custom,
       idempotencyKey && !hasHeader(custom, "X-Idempotency-Key")
@@ -514,7 +535,7 @@ export class TinkerHttp {
         : { "x-stainless-retry-count": String(retriesTaken) },
       hasHeader(custom, "x-stainless-read-timeout")
         ? undefined
-        : { "x-stainless-read-timeout": readTimeoutHeader(timeoutMs) },
+        : { "x-stainless-read-timeout": readTimeoutHeader(timeoutMs, options.timeoutType) },
       method === "GET" ? { "Content-Type": null } : undefined,
       token ? { "X-API-Key": token } : undefined,
     );

@@ -23,8 +23,25 @@ describe("platform header values (§1.3)", () => {
     ["", "unknown"],
   ])("arch %s -> %s", (arch, expected) => expect(stainlessArch(arch)).toBe(expected));
 
-  it("prints the read timeout in seconds like Python", () => {
-    expect([60_000, 45_000, 10_000, 500].map(readTimeoutHeader)).toEqual(["60", "45", "10", "0.5"]);
+  it("prints an int timeout in seconds like Python's str(int), fractions as floats", () => {
+    expect([60_000, 45_000, 10_000, 500].map((ms) => readTimeoutHeader(ms))).toEqual([
+      "60",
+      "45",
+      "10",
+      "0.5",
+    ]);
+    expect(readTimeoutHeader(30_000, "int")).toBe("30");
+  });
+
+  it("prints a float timeout like Python's str(float)", () => {
+    expect([5_000, 45_000, 30_000, 500, 1_500, 0.01].map((ms) => readTimeoutHeader(ms, "float"))).toEqual([
+      "5.0",
+      "45.0",
+      "30.0",
+      "0.5",
+      "1.5",
+      "1e-05",
+    ]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { formatPythonFloat } from "@tinker-ts/types";
 import { VERSION } from "./version.js";
 
 /** A header map; a `null` value removes a header set by an earlier layer. */
@@ -86,7 +87,19 @@ export function hasHeader(headers: HeaderInit, name: string): boolean {
   return Object.entries(headers).some(([n, v]) => n.toLowerCase() === lower && v !== undefined);
 }
 
-/** `x-stainless-read-timeout`: the timeout in seconds as Python prints an int (`60`, `45`, `10`) or float (`0.5`). */
-export function readTimeoutHeader(timeoutMs: number): string {
-  return String(timeoutMs / 1000);
+/**
+ * How the Python SDK types a request's timeout (seconds): Python sends `str(timeout)` as
+ * `x-stainless-read-timeout`, so the int `5` reads `5` and the float `5.0` reads `5.0`.
+ */
+export type PythonTimeoutType = "int" | "float";
+
+/**
+ * `x-stainless-read-timeout` (tinker-wire-spec.md §1.3): `timeoutMs` in seconds as Python's
+ * `str()` prints it. An `int` timeout of whole seconds prints bare (`60`, `45`, `10`); a `float`
+ * one, or any fraction of a second (which Python can only hold as a float), prints as Python's
+ * float repr (`5.0`, `0.5`, `1e-05`).
+ */
+export function readTimeoutHeader(timeoutMs: number, type: PythonTimeoutType = "int"): string {
+  const seconds = timeoutMs / 1000;
+  return type === "int" && Number.isInteger(seconds) ? String(seconds) : formatPythonFloat(seconds);
 }

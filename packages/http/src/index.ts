@@ -77,7 +77,14 @@ export {
   OUTER_RETRY_BUDGET_MS,
   type OuterRetryEvent,
 } from "./execute-with-retries.js";
-export { type HeaderInit, mergeHeaders, platformHeaders, stainlessArch, stainlessOs } from "./headers.js";
+export {
+  type HeaderInit,
+  mergeHeaders,
+  type PythonTimeoutType,
+  platformHeaders,
+  stainlessArch,
+  stainlessOs,
+} from "./headers.js";
 export {
   decodeJwtClaims,
   JWT_ON_DEMAND_REFRESH_MS,

@@ -1,6 +1,6 @@
 import { datum, InvalidInputError, modelInputFromInts } from "@tinker-ts/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SamplingHarness, startSamplingHarness } from "../sampling/sampling.test-helpers.js";
+import { BASE_MODEL, type SamplingHarness, startSamplingHarness } from "../sampling/sampling.test-helpers.js";
 import { SamplingClient } from "../sampling/sampling-client.js";
 import { dpoLoss } from "./dpo.js";
 import { computeReferenceLogprobs } from "./reference.js";
@@ -26,6 +26,7 @@ describe("computeReferenceLogprobs against tinker-local", () => {
     const sampler = new SamplingClient({
       context: harness.context,
       samplingSessionId: await harness.newSamplingSession(),
+      baseModel: BASE_MODEL,
     });
     const data = [
       nextTokenDatum([5, 6, 7, 8, 9], 2),
@@ -48,6 +49,7 @@ describe("computeReferenceLogprobs against tinker-local", () => {
     const sampler = new SamplingClient({
       context: harness.context,
       samplingSessionId: await harness.newSamplingSession(),
+      baseModel: BASE_MODEL,
     });
     const empty = datum(modelInputFromInts([1]), { target_tokens: [] });
     await expect(computeReferenceLogprobs(sampler, [nextTokenDatum([1, 2], 1), empty])).rejects.toMatchObject(

@@ -21,6 +21,7 @@ export const ARCHIVE_DEFAULT_EXPIRY_MS = 15 * 60_000;
  *   and try again, at most 6 attempts;
  * - anything else fails.
  *
+ * @param sdkMethod the public method asking (`x-sdk-method`).
  * @throws the HTTP error of the last attempt.
  */
 export function fetchArchiveUrl(
@@ -28,6 +29,7 @@ export function fetchArchiveUrl(
   trainingRunId: string,
   checkpointId: string,
   signal: AbortSignal,
+  sdkMethod: string,
 ): Promise<CheckpointArchiveUrlResponse> {
   const { http, clock, logger } = context;
   const path = `/api/v1/training_runs/${trainingRunId}/checkpoints/${checkpointId}/archive`;
@@ -42,6 +44,7 @@ export function fetchArchiveUrl(
             headers: { accept: "application/json" },
             pool: "rest_support_redirect",
             signal,
+            sdkMethod,
           },
           (value) => CheckpointArchiveUrlResponseSchema.parse(value),
         );

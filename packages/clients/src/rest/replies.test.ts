@@ -1,3 +1,4 @@
+import { TinkerError } from "@tinker-ts/types";
 import { describe, expect, it } from "vitest";
 import { identityJwt, parseTraceExportReply, whoamiFromJwt } from "./replies.js";
 
@@ -39,16 +40,24 @@ describe("whoami identity", () => {
     await expect(identityJwt(false, undefined, async () => "x")).resolves.toBeUndefined();
   });
 
-  it("builds the response from the claims", () => {
+  it("builds the response from the claims as Python 0.38 does", () => {
     expect(whoamiFromJwt(jwt({ sub: "user:1", org_id: "o9", email: "a@b.c" }))).toEqual({
       user_urn: "user:1",
       org_urn: "tml:organization:o9",
       email: "a@b.c",
     });
-    expect(whoamiFromJwt(jwt({ sub: "svc", email: "" }))).toEqual({
+    // A principal not backed by a user has an empty email; a missing one reads the same.
+    expect(whoamiFromJwt(jwt({ sub: "svc", org_id: 42, email: "" }))).toEqual({
       user_urn: "svc",
-      org_urn: "",
+      org_urn: "tml:organization:42",
       email: null,
     });
+    expect(whoamiFromJwt(jwt({ sub: "svc", org_id: "o1" })).email).toBeNull();
+  });
+
+  it("rejects claims without the sub or org_id that 0.38 requires", () => {
+    expect(() => whoamiFromJwt(jwt({ sub: "svc", email: "a@b.c" }))).toThrow(TinkerError);
+    expect(() => whoamiFromJwt(jwt({ sub: "svc", org_id: null }))).toThrow(/org_id/);
+    expect(() => whoamiFromJwt(jwt({ org_id: "o1" }))).toThrow(/'sub'/);
   });
 });

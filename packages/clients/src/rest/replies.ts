@@ -1,5 +1,5 @@
 import { decodeJwtClaims } from "@tinker-ts/http";
-import type { WhoamiResponse } from "@tinker-ts/types";
+import { TinkerError, type WhoamiResponse } from "@tinker-ts/types";
 
 /** The private poll reply of trace export (§3.2): `{status: pending|ready|failed, url?, error?}`. */
 export type TraceExportReply =
@@ -41,19 +41,27 @@ export async function identityJwt(
 }
 
 /**
- * `whoami` from JWT claims (Python 0.38 `_whoami_response_from_jwt`): `user_urn` = `sub`,
- * `org_urn` = `tml:organization:<org_id>` (empty when the token has no `org_id`, as tinker-local's
- * tokens), `email` (null when missing or empty).
+ * `whoami` from JWT claims, mapped as Python SDK 0.38's `_whoami_response_from_jwt` does:
+ * `user_urn` = `sub`, `org_urn` = `tml:organization:<org_id>`, `email` = `email`, or null when
+ * missing or empty (principals not backed by a user have an empty email).
  *
- * @throws Error when the token's claims cannot be decoded.
+ * @throws TinkerError when the claims cannot be decoded, or lack the string `sub` or the `org_id`
+ *   that 0.38 requires (it fails with a KeyError there).
  */
 export function whoamiFromJwt(jwt: string): WhoamiResponse {
   const claims = decodeJwtClaims(jwt);
+  const sub = claims["sub"];
   const orgId = claims["org_id"];
   const email = claims["email"];
+  if (typeof sub !== "string") {
+    throw new TinkerError("The JWT has no 'sub' claim, so whoami cannot name the user.");
+  }
+  if (typeof orgId !== "string" && typeof orgId !== "number") {
+    throw new TinkerError("The JWT has no 'org_id' claim, so whoami cannot name the organization.");
+  }
   return {
-    user_urn: String(claims["sub"]),
-    org_urn: orgId === undefined || orgId === null ? "" : `tml:organization:${String(orgId)}`,
+    user_urn: sub,
+    org_urn: `tml:organization:${orgId}`,
     email: typeof email === "string" && email !== "" ? email : null,
   };
 }

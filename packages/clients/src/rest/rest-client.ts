@@ -37,6 +37,30 @@ import { identityJwt, parseTraceExportReply, whoamiFromJwt } from "./replies.js"
 /** Poll period of `exportSessionTrace`, 5 s (tinker-wire-spec.md §3.2). */
 export const TRACE_EXPORT_POLL_MS = 5_000;
 
+/** A RestClient method name in Python's snake_case spelling, e.g. `list_training_runs`. */
+type RestMethod = string;
+
+/**
+ * `GET /api/v1/get_server_capabilities` (§10.1) inside `executeWithRetries`, attributed to
+ * `sdkMethod`: `RestClient.get_server_capabilities`, or `ServiceClient.get_server_capabilities`
+ * when the ServiceClient asks.
+ */
+export function fetchServerCapabilities(
+  context: ClientContext,
+  sdkMethod: string,
+): Promise<GetServerCapabilitiesResponse> {
+  return callWithRetries(
+    context,
+    {
+      method: "GET",
+      path: "/api/v1/get_server_capabilities",
+      name: "get_server_capabilities",
+      sdkMethod,
+    },
+    (value) => GetServerCapabilitiesResponseSchema.parse(value),
+  );
+}
+
 /** Options of the listings that take an access scope. */
 export interface AccessScopeOptions {
   /** `owned` (default): the caller's own resources; `accessible`: everything the caller can read. */
@@ -103,19 +127,14 @@ export class RestClient {
 
   /** The base models the server offers (`GET /api/v1/get_server_capabilities`, §10.1). */
   getServerCapabilities(): Promise<GetServerCapabilitiesResponse> {
-    return this.#get("get_server_capabilities", "/api/v1/get_server_capabilities", undefined, (value) =>
-      GetServerCapabilitiesResponseSchema.parse(value),
+    return this.#call("get_server_capabilities", "get_server_capabilities", (context, sdkMethod) =>
+      fetchServerCapabilities(context, sdkMethod),
     );
   }
 
   /** One training run (`GET /api/v1/training_runs/{id}`). */
   getTrainingRun(trainingRunId: string, options: AccessScopeOptions = {}): Promise<TrainingRun> {
-    return this.#get(
-      "get_training_run",
-      `/api/v1/training_runs/${trainingRunId}`,
-      { access_scope: options.accessScope ?? "owned" },
-      (value) => TrainingRunSchema.parse(value),
-    );
+    return this.#getTrainingRun(trainingRunId, options, "get_training_run");
   }
 
   /**
@@ -123,7 +142,9 @@ export class RestClient {
    * @throws InvalidInputError for a malformed path (§4.6).
    */
   getTrainingRunByTinkerPath(tinkerPath: string, options: AccessScopeOptions = {}): Promise<TrainingRun> {
-    return this.#withPath(tinkerPath, (parsed) => this.getTrainingRun(parsed.training_run_id, options));
+    return this.#withPath(tinkerPath, (parsed) =>
+      this.#getTrainingRun(parsed.training_run_id, options, "get_training_run_by_tinker_path"),
+    );
   }
 
   /**
@@ -131,7 +152,7 @@ export class RestClient {
    * checkpoints of other users). The path is sent as given.
    */
   getWeightsInfoByTinkerPath(tinkerPath: string): Promise<WeightsInfoResponse> {
-    return this.#call("get_weights_info", (context) =>
+    return this.#call("get_weights_info", "get_weights_info_by_tinker_path", (context, sdkMethod) =>
       callWithRetries(
         context,
         {
@@ -139,6 +160,7 @@ export class RestClient {
           path: "/api/v1/weights_info",
           name: "get_weights_info",
           body: encodeRequestBody("WeightsInfoRequest", { tinker_path: tinkerPath }),
+          sdkMethod,
         },
         (value) => WeightsInfoResponseSchema.parse(value),
       ),
@@ -213,21 +235,24 @@ export class RestClient {
     trainingRunId: string,
     checkpointId: string,
   ): Promise<CheckpointArchiveUrlResponse> {
-    return this.#call("get_checkpoint_archive_url", (context) =>
-      fetchArchiveUrl(context, trainingRunId, checkpointId, context.closeSignal),
-    );
+    return this.#archiveUrl(trainingRunId, checkpointId, "get_checkpoint_archive_url");
   }
 
   /** {@link RestClient.getCheckpointArchiveUrl} of a `tinker://` path. */
   getCheckpointArchiveUrlFromTinkerPath(tinkerPath: string): Promise<CheckpointArchiveUrlResponse> {
     return this.#withPath(tinkerPath, (parsed) =>
-      this.getCheckpointArchiveUrl(parsed.training_run_id, parsed.checkpoint_id),
+      this.#archiveUrl(
+        parsed.training_run_id,
+        parsed.checkpoint_id,
+        "get_checkpoint_archive_url_from_tinker_path",
+      ),
     );
   }
 
   /** Deletes a checkpoint (`DELETE /api/v1/training_runs/{run}/checkpoints/{id}`; the id holds a `/`). */
   deleteCheckpoint(trainingRunId: string, checkpointId: string): Promise<void> {
     return this.#noContent(
+      "delete_checkpoint",
       "delete_checkpoint",
       "DELETE",
       `/api/v1/training_runs/${trainingRunId}/checkpoints/${checkpointId}`,
@@ -237,21 +262,36 @@ export class RestClient {
   /** {@link RestClient.deleteCheckpoint} of a `tinker://` path. */
   deleteCheckpointFromTinkerPath(tinkerPath: string): Promise<void> {
     return this.#withPath(tinkerPath, (parsed) =>
-      this.deleteCheckpoint(parsed.training_run_id, parsed.checkpoint_id),
+      this.#noContent(
+        "delete_checkpoint",
+        "delete_checkpoint_from_tinker_path",
+        "DELETE",
+        checkpointPath(parsed),
+      ),
     );
   }
 
   /** Makes a checkpoint public (`POST …/publish`; 409 when it already is). */
   publishCheckpointFromTinkerPath(tinkerPath: string): Promise<void> {
     return this.#withPath(tinkerPath, (parsed) =>
-      this.#noContent("publish_checkpoint", "POST", `${checkpointPath(parsed)}/publish`),
+      this.#noContent(
+        "publish_checkpoint",
+        "publish_checkpoint_from_tinker_path",
+        "POST",
+        `${checkpointPath(parsed)}/publish`,
+      ),
     );
   }
 
   /** Makes a checkpoint private again (`DELETE …/publish`; 409 when it already is). */
   unpublishCheckpointFromTinkerPath(tinkerPath: string): Promise<void> {
     return this.#withPath(tinkerPath, (parsed) =>
-      this.#noContent("unpublish_checkpoint", "DELETE", `${checkpointPath(parsed)}/publish`),
+      this.#noContent(
+        "unpublish_checkpoint",
+        "unpublish_checkpoint_from_tinker_path",
+        "DELETE",
+        `${checkpointPath(parsed)}/publish`,
+      ),
     );
   }
 
@@ -263,6 +303,7 @@ export class RestClient {
     return this.#withPath(tinkerPath, (parsed) =>
       this.#noContent(
         "set_checkpoint_ttl",
+        "set_checkpoint_ttl_from_tinker_path",
         "PUT",
         `${checkpointPath(parsed)}/ttl`,
         encodeRequestBody("CheckpointTtlRequest", { ttl_seconds: ttlSeconds }),
@@ -306,6 +347,7 @@ export class RestClient {
   assignSessionProject(sessionId: string, projectId: string): Promise<void> {
     return this.#noContent(
       "assign_session_project",
+      "assign_session_project",
       "PUT",
       `/api/v1/sessions/${sessionId}/project`,
       encodeRequestBody("SessionProjectRequest", { project_id: projectId }),
@@ -319,11 +361,16 @@ export class RestClient {
    * @throws TraceExportFailedError when the server reports the export failed.
    */
   exportSessionTrace(sessionId: string): Promise<string> {
-    return this.#call("export_session_trace", async (context) => {
+    return this.#call("export_session_trace", "export_session_trace", async (context, sdkMethod) => {
       for (let polls = 0; ; polls++) {
         const reply = await callWithRetries(
           context,
-          { method: "GET", path: `/api/v1/sessions/${sessionId}/trace_export`, name: "export_session_trace" },
+          {
+            method: "GET",
+            path: `/api/v1/sessions/${sessionId}/trace_export`,
+            name: "export_session_trace",
+            sdkMethod,
+          },
           parseTraceExportReply,
         );
         if (reply.status === "ready") return reply.url;
@@ -346,7 +393,7 @@ export class RestClient {
   /** The organization's audit log (`GET /api/v1/audit?event_type[&day]`; needs the tinker-admin role). */
   getAuditLog(options: AuditLogOptions = {}): Promise<AuditLogResponse> {
     const day = options.day instanceof Date ? options.day.toISOString().slice(0, 10) : options.day;
-    return this.#call("get_audit_log", (context) =>
+    return this.#call("get_audit_log", "get_audit_log", (context, sdkMethod) =>
       callWithRetries(
         context,
         {
@@ -355,6 +402,7 @@ export class RestClient {
           name: "get_audit_log",
           query: { event_type: options.eventType ?? "all", day },
           pool: "rest_support_redirect",
+          sdkMethod,
         },
         (value) => AuditLogResponseSchema.parse(value),
       ),
@@ -381,14 +429,15 @@ export class RestClient {
 
   /**
    * The caller's identity from the claims of the JWT the client already holds (no request):
-   * `user_urn` = `sub`, `org_urn` = `tml:organization:<org_id>` (empty when the token has no
-   * `org_id`), `email` (null when empty). With JWT auth off, a Tinker-issued JWT credential
+   * `user_urn` = `sub`, `org_urn` = `tml:organization:<org_id>`, `email` (null when missing or
+   * empty), as Python SDK 0.38 maps them. With JWT auth off, a Tinker-issued JWT credential
    * (`iss` starting with `passport-`) is read instead.
    *
-   * @throws WhoamiUnavailableError when there is no JWT to read.
+   * @throws WhoamiUnavailableError when there is no JWT to read; TinkerError when its claims lack
+   *   `sub` or `org_id`.
    */
   whoami(): Promise<WhoamiResponse> {
-    return this.#call("whoami", async (context) => {
+    return this.#call("whoami", "whoami", async (context) => {
       const { http, clientConfig, closeSignal } = context;
       const jwt = await identityJwt(clientConfig.pjwt_auth_enabled, http.config.apiKey?.reveal(), () =>
         http.auth.getToken(closeSignal),
@@ -398,22 +447,54 @@ export class RestClient {
     });
   }
 
+  #getTrainingRun(
+    trainingRunId: string,
+    options: AccessScopeOptions,
+    method: RestMethod,
+  ): Promise<TrainingRun> {
+    return this.#get(
+      "get_training_run",
+      `/api/v1/training_runs/${trainingRunId}`,
+      { access_scope: options.accessScope ?? "owned" },
+      (value) => TrainingRunSchema.parse(value),
+      method,
+    );
+  }
+
+  #archiveUrl(
+    trainingRunId: string,
+    checkpointId: string,
+    method: RestMethod,
+  ): Promise<CheckpointArchiveUrlResponse> {
+    return this.#call("get_checkpoint_archive_url", method, (context, sdkMethod) =>
+      fetchArchiveUrl(context, trainingRunId, checkpointId, context.closeSignal, sdkMethod),
+    );
+  }
+
+  /** A GET inside `executeWithRetries`; `method` defaults to `name` (the operation's own method). */
   #get<T>(
     name: string,
     path: string,
     query: Readonly<Record<string, string | number | undefined>> | undefined,
     parse: (value: unknown) => T,
+    method: RestMethod = name,
   ): Promise<T> {
-    return this.#call(name, (context) =>
-      callWithRetries(context, { method: "GET", path, name, query }, parse),
+    return this.#call(name, method, (context, sdkMethod) =>
+      callWithRetries(context, { method: "GET", path, name, query, sdkMethod }, parse),
     );
   }
 
-  #noContent(name: string, method: "POST" | "PUT" | "DELETE", path: string, body?: string): Promise<void> {
-    return this.#call(name, async (context) => {
+  #noContent(
+    name: string,
+    method: RestMethod,
+    httpMethod: "POST" | "PUT" | "DELETE",
+    path: string,
+    body?: string,
+  ): Promise<void> {
+    return this.#call(name, method, async (context, sdkMethod) => {
       const { http, closeSignal } = context;
       await http.executeWithRetries(
-        () => http.request({ method, path, body, pool: "train", signal: closeSignal }),
+        () => http.request({ method: httpMethod, path, body, pool: "train", signal: closeSignal, sdkMethod }),
         { signal: closeSignal, name },
       );
     });
@@ -426,12 +507,22 @@ export class RestClient {
     return fn(parseTinkerPath(tinkerPath));
   }
 
-  async #call<T>(name: string, fn: (context: ClientContext) => Promise<T>): Promise<T> {
+  /**
+   * Runs one public call: `name` labels its span and retries, `method` is the public method in
+   * Python's spelling, sent as `x-sdk-method: RestClient.<method>` on each of its requests. A
+   * method built on another (`deleteCheckpointFromTinkerPath` on `deleteCheckpoint`) keeps its own
+   * name, as 0.38 attributes requests to the outermost public call.
+   */
+  async #call<T>(
+    name: string,
+    method: RestMethod,
+    fn: (context: ClientContext, sdkMethod: string) => Promise<T>,
+  ): Promise<T> {
     const context = await this.#context();
     context.assertOpen();
     return withFailureReport(
       context,
-      context.instrumentation.operation(name, {}, () => fn(context)),
+      context.instrumentation.operation(name, {}, () => fn(context, `RestClient.${method}`)),
     );
   }
 }

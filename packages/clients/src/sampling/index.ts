@@ -27,7 +27,6 @@ export {
 } from "./retry-handler.js";
 export {
   type ComputeLogprobsOptions,
-  type GetBaseModelOptions,
   type SampleOptions,
   SamplingClient,
   type SamplingClientOptions,

@@ -1,6 +1,5 @@
-import { type APIFuture, FutureTimeoutError, type ResultOptions } from "@tinker-ts/futures";
+import { type APIFuture, FutureTimeoutError, type ResultOptions, waitForResult } from "@tinker-ts/futures";
 import type { Clock } from "@tinker-ts/http";
-import { InvalidInputError } from "@tinker-ts/types";
 
 /** What the work behind a {@link SampleFuture} gets. */
 export interface SampleFutureRun {
@@ -89,40 +88,12 @@ export class SampleFuture<T> implements APIFuture<T> {
    *   `signal.reason` when `signal` aborts first; `InvalidInputError` for a negative `timeoutMs`.
    */
   result(options: ResultOptions = {}): Promise<T> {
-    const { timeoutMs, signal } = options;
-    if (timeoutMs === undefined && signal === undefined) return this.#promise;
-    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-      return Promise.reject(
-        new InvalidInputError(`timeoutMs must be a non-negative number of ms, got ${timeoutMs}.`, {
-          path: "timeoutMs",
-        }),
-      );
-    }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const stopTimer = new AbortController();
-    const waits: Array<Promise<T>> = [this.#promise];
-    if (timeoutMs !== undefined) {
-      waits.push(
-        this.#clock.sleep(timeoutMs, stopTimer.signal).then(() => {
-          throw new FutureTimeoutError(timeoutMs, this.#knownRequestId);
-        }),
-      );
-    }
-    if (signal) {
-      waits.push(
-        new Promise<never>((_, reject) => {
-          const onAbort = () => reject(signal.reason);
-          signal.addEventListener("abort", onAbort, { once: true });
-          stopTimer.signal.addEventListener("abort", () => signal.removeEventListener("abort", onAbort));
-        }),
-      );
-    }
-    const outcome = Promise.race(waits);
-    outcome.then(
-      () => stopTimer.abort(),
-      () => stopTimer.abort(),
+    return waitForResult(
+      this.#promise,
+      options,
+      this.#clock,
+      (timeoutMs) => new FutureTimeoutError(timeoutMs, this.#knownRequestId),
     );
-    return outcome;
   }
 
   /**

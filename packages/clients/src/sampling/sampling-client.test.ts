@@ -16,8 +16,14 @@ import {
 } from "@tinker-ts/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sharedSampleDispatcher } from "./dispatch.js";
+import { openSamplingClient } from "./open.js";
 import { DEFAULT_RETRY_CONFIG, StuckRequestsError } from "./retry-handler.js";
-import { type HarnessOptions, type SamplingHarness, startSamplingHarness } from "./sampling.test-helpers.js";
+import {
+  BASE_MODEL,
+  type HarnessOptions,
+  type SamplingHarness,
+  startSamplingHarness,
+} from "./sampling.test-helpers.js";
 import { SamplingClient } from "./sampling-client.js";
 import { RETRY_HANDLER_CACHE_SIZE, retryHandlerFor, sampleCancelQueueFor } from "./shared.js";
 
@@ -36,7 +42,11 @@ async function setup(
 ): Promise<{ h: SamplingHarness; sampler: SamplingClient; id: string }> {
   harness = await startSamplingHarness(options);
   const id = await harness.newSamplingSession();
-  return { h: harness, sampler: new SamplingClient({ context: harness.context, samplingSessionId: id }), id };
+  return {
+    h: harness,
+    sampler: new SamplingClient({ context: harness.context, samplingSessionId: id, baseModel: BASE_MODEL }),
+    id,
+  };
 }
 
 interface RecordedLine {
@@ -86,6 +96,14 @@ describe("SamplingClient against tinker-local", () => {
       const [a, b] = await recordedRequests(recordFile, ASAMPLE);
       expect(a!.headers["x-tinker-sampling-backpressure"]).toBe("1");
       expect(a!.headers["x-sdk-method"]).toBe("SamplingClient.sample");
+      // The polls of both samples are attributed to sample() too, as Python 0.38's are.
+      await vi.waitFor(async () =>
+        expect((await recordedRequests(recordFile, POLL)).length).toBeGreaterThanOrEqual(2),
+      );
+      const polls = await recordedRequests(recordFile, POLL);
+      expect(new Set(polls.map((poll) => poll.headers["x-sdk-method"]))).toEqual(
+        new Set(["SamplingClient.sample"]),
+      );
       const bodyA = JSON.parse(a!.body);
       const bodyB = JSON.parse(b!.body);
       expect(bodyA).toMatchObject({
@@ -137,14 +155,26 @@ describe("SamplingClient against tinker-local", () => {
     expect(scored).toEqual(logprobs);
   });
 
-  it("gets the base model once per client", async () => {
-    const { h, sampler } = await setup();
-    expect(await sampler.getBaseModel()).toBe("Qwen/Qwen3-8B");
-    expect(await sampler.getBaseModel()).toBe("Qwen/Qwen3-8B");
-    expect(h.serverLog.filter((line) => line.path.startsWith("/api/v1/samplers/"))).toHaveLength(1);
+  it("knows its base model from creation: fetched once for a sampler opened without it, never after", async () => {
+    const { h, id } = await setup();
+    const samplers = () => h.serverLog.filter((line) => line.path.startsWith("/api/v1/samplers/"));
+    const known = await openSamplingClient(h.context, {
+      samplingSessionId: id,
+      baseModel: "given/model",
+      sdkMethod: "Test.open",
+    });
+    expect(known.getBaseModel()).toBe("given/model");
+    expect(samplers()).toHaveLength(0);
 
-    const unknown = new SamplingClient({ context: h.context, samplingSessionId: "nope:sample:9" });
-    await expect(unknown.getBaseModel()).rejects.toBeInstanceOf(NotFoundError);
+    const fetched = await openSamplingClient(h.context, { samplingSessionId: id, sdkMethod: "Test.open" });
+    expect(samplers().map((line) => line.path)).toEqual([`/api/v1/samplers/${id}`]);
+    expect(fetched.getBaseModel()).toBe(BASE_MODEL);
+    expect(fetched.getBaseModel()).toBe(BASE_MODEL);
+    expect(samplers()).toHaveLength(1);
+
+    await expect(
+      openSamplingClient(h.context, { samplingSessionId: "nope:sample:9", sdkMethod: "Test.open" }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("loads the tokenizer of the base model through the tokenizer package", async () => {
@@ -221,7 +251,11 @@ describe("SamplingClient against tinker-local", () => {
   it("shares a 1 s backoff after a 429 with every sampler of the server, on the client clock", async () => {
     const clock = new FakeClock({ mode: "manual" });
     const { h, sampler } = await setup({ clock });
-    const other = new SamplingClient({ context: h.context, samplingSessionId: await h.newSamplingSession() });
+    const other = new SamplingClient({
+      context: h.context,
+      samplingSessionId: await h.newSamplingSession(),
+      baseModel: BASE_MODEL,
+    });
     await h.admin("PUT", "/_admin/faults", { rules: [{ endpoint: ASAMPLE, rate_limit: 1 }] });
 
     const first = sampler.sample(prompt, { samplingParams: { max_tokens: 1 } });
@@ -403,10 +437,11 @@ describe("SamplingClient against tinker-local", () => {
       server: { pollTimeoutMs: 20, clientConfig: { sample_max_concurrent_requests: 1 } },
     });
     await h.admin("POST", "/_admin/pause", { state: "paused_capacity", duration_ms: 600_000 });
-    const twin = new SamplingClient({ context: h.context, samplingSessionId: id });
+    const twin = new SamplingClient({ context: h.context, samplingSessionId: id, baseModel: BASE_MODEL });
     const elsewhere = new SamplingClient({
       context: h.context,
       samplingSessionId: await h.newSamplingSession(),
+      baseModel: BASE_MODEL,
     });
     const holding = sampler.sample(prompt, { samplingParams: { max_tokens: 1 } });
     await vi.waitFor(() => expect(h.requestsTo(POLL).length).toBeGreaterThanOrEqual(1));
@@ -434,7 +469,12 @@ describe("SamplingClient against tinker-local", () => {
     const { h, id } = await setup();
     expect(
       () =>
-        new SamplingClient({ context: h.context, samplingSessionId: id, retryConfig: { jitterFactor: 2 } }),
+        new SamplingClient({
+          context: h.context,
+          samplingSessionId: id,
+          baseModel: BASE_MODEL,
+          retryConfig: { jitterFactor: 2 },
+        }),
     ).toThrow(InvalidInputError);
   });
 });

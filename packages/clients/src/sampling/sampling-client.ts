@@ -3,7 +3,6 @@ import { APIStatusError, type HttpResponse } from "@tinker-ts/http";
 import { type GetTokenizerOptions, getTokenizer, type Tokenizer } from "@tinker-ts/tokenizer";
 import {
   encodeRequestBody,
-  GetSamplerResponseSchema,
   type ModelInput,
   modelInputLength,
   promptLogprobsList,
@@ -31,6 +30,12 @@ export interface SamplingClientOptions {
   /** The sampler to address (`create_sampling_session` or an unnamed `save_weights_for_sampler`). */
   readonly samplingSessionId: string;
   /**
+   * The sampler's base model, for example `Qwen/Qwen3-8B`: known when the client is created (given,
+   * or fetched with `GET /api/v1/samplers/{id}`, as Python SDK 0.38 does), so that
+   * {@link SamplingClient.getBaseModel} never waits on the server.
+   */
+  readonly baseModel: string;
+  /**
    * Overrides of the RetryHandler settings (tinker-wire-spec.md §7.3). `maxConnections` is always
    * replaced by the client config's `sample_max_concurrent_requests`, and stuck detection is off
    * when the client config has `sample_enable_stuck_detection: false`.
@@ -47,11 +52,6 @@ export interface SampleOptions extends SampleSettingsInput {
 /** Options of {@link SamplingClient.computeLogprobs}. */
 export interface ComputeLogprobsOptions {
   /** Cancels the call; the future rejects with `signal.reason`. */
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Options of {@link SamplingClient.getBaseModel}. */
-export interface GetBaseModelOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -105,8 +105,8 @@ export class SamplingClient {
   readonly #dispatcher: SampleDispatcher;
   readonly #retryHandler: RetryHandler;
   readonly #queueState: SamplingQueueStateLogger;
+  readonly #baseModel: string;
   #nextSeqId = 0;
-  #baseModel: Promise<string> | undefined;
 
   /**
    * Makes no request. Built by the ServiceClient and TrainingClient; applications do not call it.
@@ -116,6 +116,7 @@ export class SamplingClient {
     const { context, samplingSessionId } = options;
     this.#context = context;
     this.samplingSessionId = samplingSessionId;
+    this.#baseModel = options.baseModel;
     this.#dispatcher = sharedSampleDispatcher(context.http, context.clientConfig);
     const config = resolveRetryConfig({
       ...options.retryConfig,
@@ -189,51 +190,22 @@ export class SamplingClient {
   }
 
   /**
-   * The base model of this sampler, for example `Qwen/Qwen3-8B`: `GET /api/v1/samplers/{id}`
-   * (tinker-wire-spec.md §9.5) inside `executeWithRetries`, asked once per client (a failure is not
-   * kept).
-   *
-   * @throws the final error of `executeWithRetries` (e.g. `NotFoundError` for an unknown sampler),
-   *   `APIResponseValidationError` for a malformed reply, or `signal.reason`.
+   * The base model of this sampler, for example `Qwen/Qwen3-8B` (tinker-wire-spec.md §9.5). Known
+   * since the client was created, so this makes no request (Python SDK 0.38 `get_base_model`).
    */
-  getBaseModel(options: GetBaseModelOptions = {}): Promise<string> {
-    this.#context.assertOpen();
-    if (!this.#baseModel) {
-      const { http } = this.#context;
-      const fetching = http
-        .executeWithRetries(
-          () =>
-            http.requestJson(
-              {
-                method: "GET",
-                path: `/api/v1/samplers/${this.samplingSessionId}`,
-                pool: "train",
-                signal: options.signal,
-                sdkMethod: "SamplingClient.get_base_model",
-              },
-              (value) => GetSamplerResponseSchema.parse(value),
-            ),
-          { signal: options.signal, name: "get_sampler" },
-        )
-        .then((sampler) => sampler.base_model);
-      fetching.catch(() => {
-        if (this.#baseModel === fetching) this.#baseModel = undefined;
-      });
-      this.#baseModel = fetching;
-    }
+  getBaseModel(): string {
     return this.#baseModel;
   }
 
   /**
    * The tokenizer of this sampler's base model (tinker-wire-spec.md §9.5, §8.11): `getTokenizer`
-   * of `@tinker-ts/tokenizer` on {@link getBaseModel}, without a `tokenizer_id`.
+   * of `@tinker-ts/tokenizer` on {@link SamplingClient.getBaseModel}, without a `tokenizer_id`.
    *
    * @param options Hub and cache settings passed to `getTokenizer` (cache directory, offline, …).
-   * @throws the errors of `getBaseModel` and `getTokenizer`.
+   * @throws the errors of `getTokenizer`.
    */
-  async getTokenizer(options: GetTokenizerOptions = {}): Promise<Tokenizer> {
-    const baseModel = await this.getBaseModel(options.signal ? { signal: options.signal } : {});
-    return getTokenizer(baseModel, options);
+  getTokenizer(options: GetTokenizerOptions = {}): Promise<Tokenizer> {
+    return getTokenizer(this.#baseModel, options);
   }
 
   #start<T>(
@@ -322,6 +294,7 @@ export class SamplingClient {
       instrumentation: this.#context.instrumentation,
       telemetry: this.#context.telemetry,
       signal,
+      sdkMethod,
       onCancel: (requestId) => sampleCancelQueueFor(this.#context).enqueue(requestId),
     });
   }

@@ -2,6 +2,7 @@ import { modelInputFromInts, type SampleResponse } from "@tinker-ts/types";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   acceleratedClock,
+  BASE_MODEL,
   maxConcurrency,
   type SamplingHarness,
   startSamplingHarness,
@@ -67,6 +68,7 @@ describe("SamplingClient under load and injected faults", () => {
       const sampler = new SamplingClient({
         context: h.context,
         samplingSessionId: await h.newSamplingSession(),
+        baseModel: BASE_MODEL,
       });
 
       const settlements = new Array<number>(CALLS).fill(0);

@@ -49,8 +49,9 @@ import type { ClientContext } from "../context.js";
 import type { CustomLossFn } from "../custom-loss/types.js";
 import { ClientClosedError, TrainingSequenceBrokenError } from "../errors.js";
 import { OperationFuture, type OperationStart } from "../operation-future.js";
-import { type AsyncSubmit, callWithRetries, createSamplingSession, submitAsync } from "../requests.js";
-import { SamplingClient } from "../sampling/index.js";
+import { type AsyncSubmit, callWithRetries, submitAsync } from "../requests.js";
+import type { SamplingClient } from "../sampling/index.js";
+import { openSamplingClient } from "../sampling/open.js";
 import { withFailureReport } from "../telemetry-capture.js";
 import { planChunks } from "./chunking.js";
 import {
@@ -99,7 +100,31 @@ export interface TrainingClientInit {
 interface Sent {
   readonly submission: Promise<UntypedAPIFuture>;
   readonly resend: () => Promise<UntypedAPIFuture>;
+  /** The public method that sent it; its polls carry the same `x-sdk-method` (Python SDK 0.38). */
+  readonly sdkMethod: string;
 }
+
+/**
+ * `x-sdk-method` values of the TrainingClient: Python SDK 0.38's `TrainingClient.<method>` names
+ * (a header new in 0.38, `lib/sdk_method.py`, beside those of tinker-wire-spec.md §1.3). Every
+ * request a call makes carries its method's name: the submits, the polls, the resends, and the
+ * requests it makes on the way (the second pass of a custom loss, the sampler of
+ * `saveWeightsAndGetSamplingClient`).
+ */
+const SDK_METHOD = {
+  forward: "TrainingClient.forward",
+  forwardBackward: "TrainingClient.forward_backward",
+  forwardBackwardCustom: "TrainingClient.forward_backward_custom",
+  optimStep: "TrainingClient.optim_step",
+  saveState: "TrainingClient.save_state",
+  loadState: "TrainingClient.load_state",
+  loadStateWithOptimizer: "TrainingClient.load_state_with_optimizer",
+  saveWeightsForSampler: "TrainingClient.save_weights_for_sampler",
+  saveWeightsAndGetSamplingClient: "TrainingClient.save_weights_and_get_sampling_client",
+  createSamplingClient: "TrainingClient.create_sampling_client",
+  // 0.38 has no unload_model; named like the others for the day it does.
+  unloadModel: "TrainingClient.unload_model",
+} as const;
 
 /** A forward_backward chunk, encoded at call time. */
 interface EncodedChunk {
@@ -231,7 +256,7 @@ export class TrainingClient {
       "forward_backward_custom",
       { datumCount: forwardData.length, chunkCount: count, lossFn: "cross_entropy", seqId: firstId + 1 },
       (signal) => {
-        const forwardSent = this.#sendChunks(reserved.encoded, firstId);
+        const forwardSent = this.#sendChunks(reserved.encoded, firstId, SDK_METHOD.forwardBackwardCustom);
         const result = (async () => {
           let backwardQueued = false;
           try {
@@ -254,7 +279,11 @@ export class TrainingClient {
               );
             });
             backwardQueued = true;
-            const backwardSent = this.#sendChunks(backwardChunks, firstId + count);
+            const backwardSent = this.#sendChunks(
+              backwardChunks,
+              firstId + count,
+              SDK_METHOD.forwardBackwardCustom,
+            );
             const output = await this.#pollChunks("ForwardBackward", backwardSent, startMs, signal);
             return mergeCustomMetrics(output, loss);
           } catch (error) {
@@ -294,6 +323,7 @@ export class TrainingClient {
       (seqId) => ({
         path: "/api/v1/optim_step",
         name: "optim_step",
+        sdkMethod: SDK_METHOD.optimStep,
         body: encodeRequestBody("OptimStepRequest", {
           model_id: this.modelId,
           seq_id: seqId,
@@ -321,6 +351,7 @@ export class TrainingClient {
       (seqId) => ({
         path: "/api/v1/save_weights",
         name: "save_weights",
+        sdkMethod: SDK_METHOD.saveState,
         maxRetries: 0,
         body: encodeRequestBody("SaveWeightsRequest", {
           model_id: this.modelId,
@@ -379,6 +410,7 @@ export class TrainingClient {
       (seqId) => ({
         path: "/api/v1/save_weights_for_sampler",
         name: "save_weights_for_sampler",
+        sdkMethod: SDK_METHOD.saveWeightsForSampler,
         maxRetries: 0,
         body: encodeRequestBody("SaveWeightsForSamplerRequest", {
           model_id: this.modelId,
@@ -411,6 +443,7 @@ export class TrainingClient {
       (seqId) => ({
         path: "/api/v1/save_weights_for_sampler",
         name: "save_weights_for_sampler",
+        sdkMethod: SDK_METHOD.saveWeightsAndGetSamplingClient,
         maxRetries: 0,
         // Rebuilt per attempt: every attempt takes a new sampling_session_seq_id (§8.8).
         body: () =>
@@ -429,14 +462,21 @@ export class TrainingClient {
         return response.sampling_session_id;
       }),
     );
+    // The base model is the trained model's, so no GET /samplers/{id} is needed (Python SDK 0.38).
     return Promise.resolve(future).then((samplingSessionId) =>
-      this.#samplingClient(samplingSessionId, options.retryConfig),
+      openSamplingClient(this.#context, {
+        samplingSessionId,
+        baseModel: this.#info.model_data.model_name ?? undefined,
+        retryConfig: options.retryConfig,
+        sdkMethod: SDK_METHOD.saveWeightsAndGetSamplingClient,
+      }),
     );
   }
 
   /**
    * A SamplingClient on saved sampler weights (`POST /api/v1/create_sampling_session` with
-   * `model_path`, §8.9).
+   * `model_path`, §8.9), then its base model (`GET /api/v1/samplers/{id}`, as Python SDK 0.38
+   * does at creation).
    *
    * @param modelPath `tinker://<run>/sampler_weights/<name>`.
    * @throws InvalidInputError when `modelPath` does not start with `tinker://`.
@@ -446,11 +486,14 @@ export class TrainingClient {
     options: { readonly retryConfig?: SamplingRetryConfig | undefined } = {},
   ): Promise<SamplingClient> {
     this.#context.assertOpen();
-    const samplingSessionId = await withFailureReport(
+    return withFailureReport(
       this.#context,
-      createSamplingSession(this.#context, { modelPath }),
+      openSamplingClient(this.#context, {
+        modelPath,
+        retryConfig: options.retryConfig,
+        sdkMethod: SDK_METHOD.createSamplingClient,
+      }),
     );
-    return this.#samplingClient(samplingSessionId, options.retryConfig);
   }
 
   /**
@@ -493,13 +536,14 @@ export class TrainingClient {
         {
           path: "/api/v1/unload_model",
           name: "unload_model",
+          sdkMethod: SDK_METHOD.unloadModel,
           body: encodeRequestBody("UnloadModelRequest", { model_id: this.modelId }),
         },
         context.closeSignal,
       );
     return this.#start("unload_model", {}, (signal) => {
       const submission = this.#turns.reach(after).then(send);
-      const sent = { submission, resend: send };
+      const sent = { submission, resend: send, sdkMethod: SDK_METHOD.unloadModel };
       return {
         requestId: requestIdOf(sent),
         result: this.#poll(
@@ -542,7 +586,11 @@ export class TrainingClient {
         requestBytes: reserved.encoded.reduce((sum, chunk) => sum + chunk.body.byteLength, 0),
       },
       (signal) => {
-        const sent = this.#sendChunks(reserved.encoded, reserved.id);
+        const sent = this.#sendChunks(
+          reserved.encoded,
+          reserved.id,
+          forwardOnly ? SDK_METHOD.forward : SDK_METHOD.forwardBackward,
+        );
         return {
           requestId: requestIdOf(sent[0]!),
           result: this.#pollChunks(requestType, sent, startMs, signal),
@@ -578,17 +626,25 @@ export class TrainingClient {
    * whole batch together. Otherwise each chunk takes its own turn. Each post holds its byte estimate
    * of the dispatch budget.
    */
-  #sendChunks(chunks: readonly EncodedChunk[], firstId: number): Sent[] {
+  #sendChunks(chunks: readonly EncodedChunk[], firstId: number, sdkMethod: string): Sent[] {
     const { clientConfig } = this.#context;
-    const sends = chunks.map((chunk) => () => this.#dispatch(chunk));
+    const sends = chunks.map((chunk) => () => this.#dispatch(chunk, sdkMethod));
     if (!clientConfig.parallel_fwdbwd_chunks || chunks.length === 1) {
-      return sends.map((send, i) => ({ submission: this.#turns.take(firstId + i, send), resend: send }));
+      return sends.map((send, i) => ({
+        submission: this.#turns.take(firstId + i, send),
+        resend: send,
+        sdkMethod,
+      }));
     }
     const [sendFirst, ...sendRest] = sends as [
       () => Promise<UntypedAPIFuture>,
       ...(() => Promise<UntypedAPIFuture>)[],
     ];
-    const rest = sendRest.map((send) => ({ submission: this.#turns.take(firstId, send), resend: send }));
+    const rest = sendRest.map((send) => ({
+      submission: this.#turns.take(firstId, send),
+      resend: send,
+      sdkMethod,
+    }));
     const first = Promise.allSettled(rest.map((r) => r.submission)).then((settled) =>
       this.#turns.take(firstId, () => {
         const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
@@ -605,10 +661,10 @@ export class TrainingClient {
         return sendFirst();
       }),
     );
-    return [{ submission: first, resend: sendFirst }, ...rest];
+    return [{ submission: first, resend: sendFirst, sdkMethod }, ...rest];
   }
 
-  async #dispatch(chunk: EncodedChunk): Promise<UntypedAPIFuture> {
+  async #dispatch(chunk: EncodedChunk, sdkMethod: string): Promise<UntypedAPIFuture> {
     const context = this.#context;
     const permit = await this.#dispatchBudget.acquire(chunk.bytes, context.closeSignal);
     try {
@@ -617,6 +673,7 @@ export class TrainingClient {
         {
           path: "/api/v1/forward_backward",
           name: "forward_backward",
+          sdkMethod,
           body: chunk.body,
           contentType: PROTOBUF_CONTENT_TYPE,
           compress: context.clientConfig.proto_compress_fwdbwd ? "zstd" : undefined,
@@ -665,6 +722,7 @@ export class TrainingClient {
         instrumentation: context.instrumentation,
         telemetry: context.telemetry,
         signal: AbortSignal.any([signal, context.closeSignal]),
+        sdkMethod: sent.sdkMethod,
       });
       try {
         return await future;
@@ -694,7 +752,11 @@ export class TrainingClient {
     const startMs = context.clock.now();
     const send = () => submitAsync(context, submit, context.closeSignal);
     return this.#start(name, { modelId: this.modelId, seqId: reserved.id + 1, ...attributes }, (signal) => {
-      const sent = { submission: this.#turns.take(reserved.id, send), resend: send };
+      const sent = {
+        submission: this.#turns.take(reserved.id, send),
+        resend: send,
+        sdkMethod: submit.sdkMethod,
+      };
       return { requestId: requestIdOf(sent), result: this.#poll(requestType, result, sent, startMs, signal) };
     });
   }
@@ -708,6 +770,7 @@ export class TrainingClient {
       (seqId) => ({
         path: "/api/v1/load_weights",
         name: "load_weights",
+        sdkMethod: optimizer ? SDK_METHOD.loadStateWithOptimizer : SDK_METHOD.loadState,
         body: encodeRequestBody("LoadWeightsRequest", {
           model_id: this.modelId,
           seq_id: seqId,
@@ -777,14 +840,6 @@ export class TrainingClient {
     const failure = this.#turns.failure;
     if (failure && TrainingSequenceBrokenError.isInstance(failure.error)) throw failure.error;
   }
-
-  #samplingClient(samplingSessionId: string, retryConfig: SamplingRetryConfig | undefined): SamplingClient {
-    return new SamplingClient({
-      context: this.#context,
-      samplingSessionId,
-      ...(retryConfig === undefined ? {} : { retryConfig }),
-    });
-  }
 }
 
 function requestIdOf(sent: Sent): Promise<string> {
@@ -804,8 +859,14 @@ export function checkTinkerPath(path: string): void {
 /**
  * `POST /api/v1/get_info` inside `executeWithRetries` (§8.10), with `model_data.tokenizer_id`
  * cut at its first `:` as the Python SDK does (§3.2).
+ *
+ * @param sdkMethod the public method creating the TrainingClient (`x-sdk-method`).
  */
-export async function fetchTrainingInfo(context: ClientContext, modelId: string): Promise<GetInfoResponse> {
+export async function fetchTrainingInfo(
+  context: ClientContext,
+  modelId: string,
+  sdkMethod: string,
+): Promise<GetInfoResponse> {
   const info = await callWithRetries(
     context,
     {
@@ -813,6 +874,7 @@ export async function fetchTrainingInfo(context: ClientContext, modelId: string)
       path: "/api/v1/get_info",
       name: "get_info",
       body: encodeRequestBody("GetInfoRequest", { model_id: modelId }),
+      sdkMethod,
     },
     (value) => GetInfoResponseSchema.parse(value),
   );

@@ -19,8 +19,10 @@ import { findUserError, statusOf } from "./user-error.js";
 /**
  * Sends one batch as `POST /api/v1/telemetry` and resolves with the parsed JSON response. The
  * HTTP package provides it (the reporter cannot depend on it): TELEMETRY pool, 5 s per attempt
- * ({@link TELEMETRY_HTTP_TIMEOUT_MS}), the base client's retries. It should stop when `signal`
- * aborts. A rejection, or a response other than `{"status":"accepted"}`, fails the batch.
+ * ({@link TELEMETRY_HTTP_TIMEOUT_MS}, a Python float), the base client's retries, and no
+ * `x-sdk-method` (Python sends telemetry from a background task, outside any public method). It
+ * should stop when `signal` aborts. A rejection, or a response other than
+ * `{"status":"accepted"}`, fails the batch.
  *
  * The body's keys are in the Python SDK's order, so `JSON.stringify(body)` and
  * `encodeRequestBody("TelemetrySendRequest", body)` of `@tinker-ts/types` write the same bytes as
@@ -28,7 +30,12 @@ import { findUserError, statusOf } from "./user-error.js";
  */
 export type TelemetryTransport = (body: TelemetrySendRequest, signal: AbortSignal) => Promise<unknown>;
 
-/** Per-attempt timeout the transport should apply to a telemetry POST (Python `HTTP_TIMEOUT_SECONDS`). */
+/**
+ * Per-attempt timeout the transport should apply to a telemetry POST, in ms: Python's
+ * `HTTP_TIMEOUT_SECONDS: float = 5.0`. Python types it as a float, so its
+ * `x-stainless-read-timeout` reads `5.0` (not `5`): a transport built on `@tinker-ts/http` sends
+ * it with `timeoutType: "float"` (tinker-wire-spec.md §11).
+ */
 export const TELEMETRY_HTTP_TIMEOUT_MS = 5_000;
 
 /** Where the reporter writes its own warnings (queue full, batch failed, drain timed out). */
