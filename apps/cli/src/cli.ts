@@ -403,7 +403,7 @@ export async function runCli(
   try {
     if (hasKeyFlag(argv)) throw new KeyFlagRefused();
     await program.parseAsync(argv as string[], { from: "user" });
-    if (output !== undefined && ctx !== undefined) printResult(ctx, output);
+    if (output !== undefined && ctx !== undefined) await printResult(ctx, output);
     return output?.exitCode ?? ExitCode.ok;
   } catch (error) {
     if (isCommanderSuccess(error)) return ExitCode.ok;

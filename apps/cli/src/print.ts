@@ -2,7 +2,6 @@ import type { CommandContext, OutputFormat } from "./context.js";
 import type { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
 import { type CommandOutput, formatJson } from "./output/output.js";
-import { renderTable } from "./output/table.js";
 
 /**
  * Printing what commands return and the errors they raise: data on stdout, errors on stderr —
@@ -10,17 +9,22 @@ import { renderTable } from "./output/table.js";
  * tinker-wire-spec.md §13), or as one JSON object with `--format json`.
  */
 
-/** Prints a command's output in the chosen format. */
-export function printResult(ctx: CommandContext, output: CommandOutput): void {
+/**
+ * Prints a command's output in the chosen format. The table renderer (and cli-table3 with it) is
+ * imported only here, when a table is printed, to keep `tinker --help` fast.
+ */
+export async function printResult(ctx: CommandContext, output: CommandOutput): Promise<void> {
   const { stdout } = ctx.io;
   if (ctx.options.format === "json") {
     if (output.kind !== "done" || output.json !== undefined) stdout.write(formatJson(output.json));
     return;
   }
   switch (output.kind) {
-    case "table":
+    case "table": {
+      const { renderTable } = await import("./output/table.js");
       stdout.write(renderTable(output.table, { width: stdout.columns, color: ctx.options.color }));
       return;
+    }
     case "text":
       stdout.write(output.text.endsWith("\n") || output.text === "" ? output.text : `${output.text}\n`);
       return;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess, startTestServer, type TestServer, testEnv } from "../cli.test-helpers.js";
+import { expectAligned, tableLines } from "../output/table.test-helpers.js";
 import { expectSchema } from "../schema.test-helpers.js";
 import { displayRow, flattenRow } from "./billing.js";
 
@@ -33,9 +34,12 @@ describe("tinker billing usage", () => {
     const { code, stdout } = await run(["billing", "usage", ...WINDOW]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]?.trim()).toBe("4 hourly usage row(s)");
-    expect(stdout).toMatch(/bucket_start\s+┃\s+bucket_end\s+┃\s+base_model/);
-    expect(stdout).toMatch(/type\s+┃\s+count\s+┃\s+free\s+┃\s+gigabyte_hours/);
-    expect(stdout).toMatch(/│ null\s+│/);
+    expectAligned(stdout);
+    const [head, ...rows] = tableLines(stdout);
+    expect(head?.slice(0, 3)).toEqual(["bucket_start", "bucket_end", "base_model"]);
+    expect(head?.slice(-4)).toEqual(["type", "count", "free", "gigabyte_hours"]);
+    expect(rows).toHaveLength(4);
+    expect(rows.some((row) => row.includes("null"))).toBe(true);
     expect(stdout).toContain("2026-01-01T02:00:00Z");
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OTHER_KEY, runInProcess, startTestServer, type TestServer, testEnv } from "../cli.test-helpers.js";
+import { expectAligned, tableLines } from "../output/table.test-helpers.js";
 import { expectSchema } from "../schema.test-helpers.js";
 import { type CraftedEntry, craftTar } from "../tar.test-helpers.js";
 
@@ -62,12 +63,18 @@ describe("tinker checkpoint list", () => {
     const { code, stdout } = await run(["checkpoint", "list", "--run-id", runId]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]?.trim()).toBe(`2 checkpoints for run ${runId}`);
-    expect(stdout).toMatch(
-      /Checkpoint ID\s+┃\s+Type\s+┃\s+Size\s+┃\s+Public\s+┃\s+Created\s+┃\s+Expires\s+┃\s+Path/,
-    );
-    expect(stdout).toMatch(
-      /sampler_weights\/b\s+│\s+sampler\s+│\s+\d+ B\s+│\s+No\s+│\s+1 day ago\s+│\s+Never/,
-    );
+    expectAligned(stdout);
+    const rows = tableLines(stdout);
+    expect(rows[0]).toEqual(["Checkpoint ID", "Type", "Size", "Public", "Created", "Expires", "Path"]);
+    expect(rows).toContainEqual([
+      "sampler_weights/b",
+      "sampler",
+      expect.stringMatching(/^\d+ B$/),
+      "No",
+      "1 day ago",
+      "Never",
+      paths[1],
+    ]);
     for (const p of paths) expect(stdout).toContain(p);
 
     const json = JSON.parse((await run(["--json", "checkpoint", "list", "--run-id", runId])).stdout);
@@ -104,9 +111,8 @@ describe("tinker checkpoint info / publish / unpublish / set-ttl", () => {
     const { code, stdout } = await run(["checkpoint", "info", paths[0]!]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]?.trim()).toBe("Checkpoint: weights/final");
-    expect(stdout).toMatch(/Training Run ID\s+│\s+/);
-    expect(stdout).toContain(runId);
-    expect(stdout).toMatch(/LoRA\s+│\s+Yes \(Rank 8\)/);
+    expect(tableLines(stdout)).toContainEqual(["Training Run ID", runId]);
+    expect(tableLines(stdout)).toContainEqual(["LoRA", "Yes (Rank 8)"]);
     const json = JSON.parse((await run(["--json", "checkpoint", "info", paths[0]!])).stdout);
     expectSchema("checkpoint-info", json);
     expect(json).toMatchObject({ tinker_path: paths[0], is_lora: true, lora_rank: 8, public: false });
@@ -149,7 +155,10 @@ describe("tinker checkpoint info / publish / unpublish / set-ttl", () => {
     expectSchema("checkpoint-set-ttl", JSON.parse(set.stdout));
     let info = JSON.parse((await run(["--json", "checkpoint", "info", path])).stdout);
     expect(Date.parse(info.expires_at)).toBe(NOW + 7_200_000);
-    expect((await run(["checkpoint", "info", path])).stdout).toMatch(/Expires\s+│\s+in 2 hours/);
+    expect(tableLines((await run(["checkpoint", "info", path])).stdout)).toContainEqual([
+      "Expires",
+      "in 2 hours",
+    ]);
     expect(await run(["checkpoint", "set-ttl", path, "--remove"])).toEqual({
       code: 0,
       stdout: "",
@@ -355,7 +364,7 @@ describe("tinker checkpoint download", () => {
 
     const forced = await run(["checkpoint", "download", paths[0]!, "-o", "models", "--force"]);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toMatch(/Downloaded to\s+│\s+\S+/);
+    expect(tableLines(forced.stdout)).toContainEqual(["Downloaded to", target]);
     expect(forced.stderr).toContain(`Downloading ${paths[0]} ...`);
   });
 

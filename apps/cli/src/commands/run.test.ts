@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess, startTestServer, type TestServer, testEnv } from "../cli.test-helpers.js";
+import { expectAligned, tableLines } from "../output/table.test-helpers.js";
 import { expectSchema } from "../schema.test-helpers.js";
 
 let srv: TestServer;
@@ -30,7 +31,8 @@ describe("tinker run list", () => {
     expect(code).toBe(0);
     const lines = stdout.split("\n");
     expect(lines[0]?.trim()).toBe("3 training runs");
-    expect(stdout).toMatch(/Run ID\s+┃\s+Base Model\s+┃\s+LoRA\s+┃\s+Last Update\s+┃\s+Status/);
+    expectAligned(stdout);
+    expect(tableLines(stdout)[0]).toEqual(["Run ID", "Base Model", "LoRA", "Last Update", "Status"]);
     for (const id of runIds) expect(stdout).toContain(id);
     expect(stdout).toContain("Rank 4");
     expect(stdout).toContain("1 week ago");
@@ -47,7 +49,7 @@ describe("tinker run list", () => {
 
   it("shows the columns asked for, and refuses unknown ones with exit 2", async () => {
     const { stdout } = await run(["run", "list", "-c", "id,owner,checkpoint,checkpoint_time"]);
-    expect(stdout).toMatch(/Run ID\s+┃\s+Owner\s+┃\s+Last Checkpoint\s+┃\s+Checkpoint Time/);
+    expect(tableLines(stdout)[0]).toEqual(["Run ID", "Owner", "Last Checkpoint", "Checkpoint Time"]);
     expect(stdout).toContain("weights/step-1");
     const bad = await run(["run", "list", "-c", "id,nope"]);
     expect(bad.code).toBe(2);
@@ -77,8 +79,10 @@ describe("tinker run info", () => {
     const { code, stdout } = await run(["run", "info", runIds[0]!]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]?.trim()).toBe(`Training Run: ${runIds[0]}`);
-    expect(stdout).toMatch(/LoRA\s+│\s+Yes \(Rank 4\)/);
-    expect(stdout).toMatch(/Last Training Checkpoint\s+│\s+weights\/step-1/);
+    const rows = tableLines(stdout);
+    expect(rows[0]).toEqual(["Property", "Value"]);
+    expect(rows).toContainEqual(["LoRA", "Yes (Rank 4)"]);
+    expect(rows).toContainEqual(["Last Training Checkpoint", "weights/step-1"]);
     expect(stdout).toContain(`  - Path`);
     expect(stdout).toContain(tinkerPath);
   });

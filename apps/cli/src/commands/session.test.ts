@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess, startTestServer, type TestServer, testEnv } from "../cli.test-helpers.js";
+import { tableLines } from "../output/table.test-helpers.js";
 import { expectSchema } from "../schema.test-helpers.js";
 
 let srv: TestServer;
@@ -43,8 +44,9 @@ describe("tinker session list / info", () => {
     const { code, stdout } = await run(["session", "info", sessions[0]!]);
     expect(code).toBe(0);
     expect(stdout.split("\n")[0]?.trim()).toBe(`Session: ${sessions[0]}`);
-    expect(stdout).toMatch(/Training Runs\s+│\s+1 /);
-    expect(stdout).toContain(runId);
+    const rows = tableLines(stdout);
+    expect(rows).toContainEqual(["Training Runs", "1"]);
+    expect(rows).toContainEqual(["-", runId]);
     const json = JSON.parse((await run(["--json", "session", "info", sessions[0]!])).stdout);
     expectSchema("session-info", json);
     expect(json).toMatchObject({ session_id: sessions[0], training_run_ids: [runId], sampler_ids: [] });
@@ -69,7 +71,7 @@ describe("tinker session export-trace", () => {
     const { code, stdout } = await run(["session", "export-trace", sessions[0]!]);
     expect(code).toBe(0);
     const file = join(work, `${sessions[0]}.pftrace`);
-    expect(stdout).toMatch(/Saved to\s+│/);
+    expect(tableLines(stdout)).toContainEqual(["Saved to", file]);
     const trace = JSON.parse(await readFile(file, "utf8"));
     expect(trace.traceEvents[0].name).toBe(runId);
 
