@@ -9,6 +9,7 @@ export {
   PromiseExpiredError,
   RetryableError,
 } from "./errors.js";
+export { linkAbort } from "./link-abort.js";
 export type { FutureHttp, FutureTelemetry } from "./poll-loop.js";
 export { MAX_BAD_REQUEST_RETRIES, POLL_TIMEOUT_MS } from "./poll-policy.js";
 export {

@@ -4,6 +4,7 @@ import { TinkerError } from "@tinker-ts/types";
 import { type APIFuture, type ResultOptions, waitForResult } from "./api-future.js";
 import type { BytesSemaphore } from "./bytes-semaphore.js";
 import { FutureTimeoutError } from "./errors.js";
+import { linkAbort } from "./link-abort.js";
 import { type FutureHttp, type FutureTelemetry, PollLoop } from "./poll-loop.js";
 import type { QueueStateObserver } from "./queue-state.js";
 import type { ResultDecoder } from "./result-decoder.js";
@@ -122,19 +123,15 @@ export class PollingFuture<T> implements APIFuture<T> {
     // Reading the id is optional, so its rejection must not count as unhandled; the same error
     // reaches whoever awaits the future.
     this.requestId.catch(() => {});
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, this.#controller.signal])
-      : this.#controller.signal;
-    this.#promise = this.#run(signal, options.requestStartMs ?? this.#createdAt);
+    // The caller's signal aborts our controller through one shared listener (see linkAbort).
+    const unlink = options.signal ? linkAbort(options.signal, this.#controller) : undefined;
+    this.#promise = this.#run(this.#controller.signal, options.requestStartMs ?? this.#createdAt);
     // Marks the rejection handled (it surfaces on await) and flips `done` before any awaiter runs.
-    this.#promise.then(
-      () => {
-        this.#done = true;
-      },
-      () => {
-        this.#done = true;
-      },
-    );
+    const finish = () => {
+      this.#done = true;
+      unlink?.();
+    };
+    this.#promise.then(finish, finish);
   }
 
   get done(): boolean {

@@ -189,6 +189,11 @@ interface Shared {
   readonly logger: Logger;
   readonly observer: HttpObserver | undefined;
   readonly billing: BillingPause;
+  /**
+   * The constant first layers of every request's headers (Accept, Accept-Encoding, then
+   * {@link platformHeaders}), merged once per client instead of once per request.
+   */
+  readonly baseHeaders: Readonly<Record<string, string>>;
 }
 
 type AttemptResult =
@@ -310,6 +315,7 @@ export class TinkerHttp {
         random: options.random ?? Math.random,
         observer: options.observer,
         billing: new BillingPause(clock, logger),
+        baseHeaders: baseHeaders(),
         pools: new PoolSet({
           connectTimeoutMs: config.connectTimeoutMs,
           http2: config.http2,
@@ -509,15 +515,13 @@ export class TinkerHttp {
     timeoutMs: number,
     token: string | undefined,
   ): Record<string, string> {
-    const { config } = this.#shared;
+    const { config, baseHeaders } = this.#shared;
     const custom = options.headers ?? {};
     const sdkMethod = options.sdkMethod
       ? { "x-sdk-version": config.sdkVersion, "x-sdk-method": options.sdkMethod }
       : undefined;
-    const base = platformHeaders();
     const merged = mergeHeaders(
-      { Accept: base.Accept, "Accept-Encoding": ACCEPT_ENCODING },
-      base,
+      baseHeaders,
       // 0.38 places the method headers after the platform ones, before its custom headers.
       sdkMethod,
       {
@@ -704,4 +708,15 @@ export class TinkerHttp {
       this.#shared.logger.warn(`An HTTP observer hook threw: ${String(error)}`);
     }
   }
+}
+
+/**
+ * The headers every request starts from: `Accept` and `Accept-Encoding` first (that is where the
+ * Python SDK puts them), then {@link platformHeaders} in its order. Constant for a process.
+ */
+function baseHeaders(): Readonly<Record<string, string>> {
+  const platform = platformHeaders();
+  return Object.freeze(
+    mergeHeaders({ Accept: platform.Accept, "Accept-Encoding": ACCEPT_ENCODING }, platform),
+  );
 }

@@ -55,6 +55,20 @@ describe("mergeHeaders", () => {
       }),
     ).toEqual({ accept: "b" });
   });
+
+  it("keeps the position the first layer gave a name; a removed name comes back at the end", () => {
+    const merged = mergeHeaders(
+      { A: "1", B: "2", C: "3" },
+      { b: "two", A: null },
+      { a: "one", "X-Custom-Header": "x" },
+    );
+    expect(Object.entries(merged)).toEqual([
+      ["b", "two"],
+      ["C", "3"],
+      ["a", "one"],
+      ["X-Custom-Header", "x"],
+    ]);
+  });
 });
 
 describe("URL building (§1.1)", () => {
@@ -67,6 +81,17 @@ describe("URL building (§1.1)", () => {
       "/p/api/v1/runs/s:train:0/checkpoints/weights/n",
     );
     expect(buildTarget("http://h:8080", "api/v1/é x").path).toBe("/api/v1/%C3%A9%20x");
+  });
+
+  it("joins onto whichever base URL each call names", () => {
+    for (const [base, origin, prefix] of [
+      ["https://a/one", "https://a", "/one/"],
+      ["https://a/one", "https://a", "/one/"],
+      ["http://b:9/", "http://b:9", "/"],
+      ["https://a/one", "https://a", "/one/"],
+    ] as const) {
+      expect(buildTarget(base, "/api/v1/x")).toEqual({ origin, path: `${prefix}api/v1/x` });
+    }
   });
 
   it("uses absolute URLs as they are and appends the query", () => {

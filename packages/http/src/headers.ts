@@ -67,18 +67,41 @@ export function platformHeaders(): Record<string, string> {
  * set a name fixes its position.
  */
 export function mergeHeaders(...layers: readonly (HeaderInit | undefined)[]): Record<string, string> {
-  const byLower = new Map<string, { name: string; value: string }>();
+  // Runs for every request attempt, so it avoids Object.entries pairs and per-entry objects.
+  const spelling = new Map<string, string>();
+  const values = new Map<string, string>();
   for (const layer of layers) {
     if (!layer) continue;
-    for (const [name, value] of Object.entries(layer)) {
-      const lower = name.toLowerCase();
-      if (value === null) byLower.delete(lower);
-      else if (value !== undefined) byLower.set(lower, { name, value });
+    for (const name of Object.keys(layer)) {
+      const value = layer[name];
+      if (value === undefined) continue;
+      const lower = lowerCase(name);
+      if (value === null) {
+        spelling.delete(lower);
+        values.delete(lower);
+      } else {
+        spelling.set(lower, name);
+        values.set(lower, value);
+      }
     }
   }
   const out: Record<string, string> = {};
-  for (const { name, value } of byLower.values()) out[name] = value;
+  for (const [lower, name] of spelling) out[name] = values.get(lower)!;
   return out;
+}
+
+// Header names repeat from request to request; remembering their lower case saves a string per
+// name per request. Bounded, since custom header names are the caller's.
+const lowerCases = new Map<string, string>();
+const MAX_LOWER_CASES = 256;
+
+function lowerCase(name: string): string {
+  let lower = lowerCases.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerCases.size < MAX_LOWER_CASES) lowerCases.set(name, lower);
+  }
+  return lower;
 }
 
 /** Whether `headers` has `name` (case-insensitive). */

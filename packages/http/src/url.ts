@@ -45,8 +45,20 @@ export function buildTarget(
     const sep = qs && url.search ? `&${qs.slice(1)}` : qs;
     return { origin: url.origin, path: `${url.pathname}${url.search}${sep}` };
   }
-  const base = new URL(baseUrl);
-  const basePath = base.pathname.endsWith("/") ? base.pathname : `${base.pathname}/`;
-  const joined = `${basePath}${path.replace(/^\/+/, "")}`.replace(needsEscape, (c) => encodeURIComponent(c));
+  const base = parseBase(baseUrl);
+  const joined = `${base.path}${path.replace(/^\/+/, "")}`.replace(needsEscape, (c) => encodeURIComponent(c));
   return { origin: base.origin, path: `${joined}${qs}` };
+}
+
+// A client sends every request to one base URL; parsing it once saves a `new URL` per attempt.
+let lastBase: { readonly url: string; readonly origin: string; readonly path: string } | undefined;
+
+/** Origin of `baseUrl` and its path with a trailing `/`. */
+function parseBase(baseUrl: string): { readonly origin: string; readonly path: string } {
+  if (lastBase?.url !== baseUrl) {
+    const base = new URL(baseUrl);
+    const path = base.pathname.endsWith("/") ? base.pathname : `${base.pathname}/`;
+    lastBase = { url: baseUrl, origin: base.origin, path };
+  }
+  return lastBase;
 }

@@ -1,4 +1,4 @@
-import { RetryableError } from "@tinker-ts/futures";
+import { linkAbort, RetryableError } from "@tinker-ts/futures";
 import {
   APIConnectionError,
   APIStatusError,
@@ -236,13 +236,15 @@ export class RetryHandler {
     options: RetryExecuteOptions = {},
   ): Promise<T> {
     const slot = await this.#slots.acquire(options.signal);
+    // One controller per call: the watchdog aborts it, and so does the caller's signal, through
+    // one shared listener rather than a per-call AbortSignal.any (slow on Node 20).
     const watchdog = new AbortController();
+    const unlink = options.signal ? linkAbort(options.signal, watchdog) : undefined;
     try {
       if (this.#active.size === 0) this.#lastProgress = this.#clock.now();
       this.#active.add(watchdog);
       this.#startWatchdog();
-      const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
-      const result = await this.#retryLoop(fn, signal, options.name ?? "sample");
+      const result = await this.#retryLoop(fn, watchdog.signal, options.name ?? "sample");
       this.#lastProgress = this.#clock.now();
       this.#completed += 1;
       return result;
@@ -251,6 +253,7 @@ export class RetryHandler {
       if (watchdog.signal.aborted && !options.signal?.aborted) throw watchdog.signal.reason;
       throw error;
     } finally {
+      unlink?.();
       this.#active.delete(watchdog);
       if (this.#active.size === 0) this.#stopWatchdog();
       slot.release();

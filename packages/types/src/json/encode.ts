@@ -336,6 +336,12 @@ function writeUnion(w: Writer, options: $ZodType[], value: unknown): void {
   // Skip options whose literal fields (`type`, `event`, `dtype`) contradict the value, so that
   // the error reported is the one of the form the caller meant.
   const candidates = options.filter((option) => !literalMismatch(option, value));
+  // One form left (a chunk picked by its `type`): write it in place. On failure `w` is thrown
+  // away by whoever catches, and the error is the one the loop below would throw.
+  if (candidates.length === 1) {
+    writeValue(w, candidates[0]!, value);
+    return;
+  }
   let firstError: InvalidInputError | undefined;
   for (const option of candidates) {
     const attempt = new Writer();
@@ -355,15 +361,32 @@ function writeUnion(w: Writer, options: $ZodType[], value: unknown): void {
 }
 
 function literalMismatch(option: $ZodType, value: unknown): boolean {
-  const def = defOf(option);
-  if (def.type !== "object" || !isPlainObject(value)) return false;
-  for (const [key, field] of Object.entries(def.shape!)) {
-    let fieldDef = defOf(field);
-    if (fieldDef.type === "default") fieldDef = defOf(fieldDef.innerType!);
+  if (!isPlainObject(value)) return false;
+  for (const [key, allowed] of literalFieldsOf(option)) {
     const given = value[key];
-    if (fieldDef.type === "literal" && given !== undefined && !fieldDef.values!.includes(given)) return true;
+    if (given !== undefined && !allowed.includes(given)) return true;
   }
   return false;
+}
+
+// The literal fields of each union member, found once per schema rather than once per value.
+const literalFields = new WeakMap<$ZodType, ReadonlyArray<readonly [string, readonly unknown[]]>>();
+
+function literalFieldsOf(option: $ZodType): ReadonlyArray<readonly [string, readonly unknown[]]> {
+  let fields = literalFields.get(option);
+  if (fields) return fields;
+  const found: (readonly [string, readonly unknown[]])[] = [];
+  const def = defOf(option);
+  if (def.type === "object") {
+    for (const [key, field] of Object.entries(def.shape!)) {
+      let fieldDef = defOf(field);
+      if (fieldDef.type === "default") fieldDef = defOf(fieldDef.innerType!);
+      if (fieldDef.type === "literal") found.push([key, fieldDef.values!]);
+    }
+  }
+  fields = found;
+  literalFields.set(option, fields);
+  return fields;
 }
 
 /** pydantic `Any` values: JSON as JavaScript writes it (integral floats come out as `1`, not `1.0`). */
