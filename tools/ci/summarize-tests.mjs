@@ -10,18 +10,20 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const packages = [];
-for (const group of ["packages", "apps", "tools"]) {
+// Workspace packages live one level below these folders, except `examples`, which is one package.
+const packageDirs = ["packages", "apps", "tools"].flatMap((group) => {
   const dir = join(root, group);
-  if (!existsSync(dir)) continue;
-  for (const name of readdirSync(dir)) {
-    const report = join(dir, name, ".vitest-report.json");
-    if (!existsSync(report)) continue;
-    const json = JSON.parse(readFileSync(report, "utf8"));
-    passed += json.numPassedTests ?? 0;
-    failed += json.numFailedTests ?? 0;
-    skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-    packages.push(`${group}/${name}: ${json.numPassedTests} passed, ${json.numFailedTests} failed`);
-  }
+  return existsSync(dir) ? readdirSync(dir).map((name) => join(group, name)) : [];
+});
+packageDirs.push("examples");
+for (const name of packageDirs) {
+  const report = join(root, name, ".vitest-report.json");
+  if (!existsSync(report)) continue;
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  passed += json.numPassedTests ?? 0;
+  failed += json.numFailedTests ?? 0;
+  skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  packages.push(`${name}: ${json.numPassedTests} passed, ${json.numFailedTests} failed`);
 }
 for (const line of packages) console.log(`  ${line}`);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
