@@ -1,17 +1,21 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Clock, LogFields, Logger } from "@tinker-ts/http";
 import {
   type Backend,
   createNullBackend,
-  type LocalServer,
   type LocalServerOptions,
   type RecordedRequest,
-  startLocalServer,
 } from "@tinker-ts/local-server";
 import { type Datum, datum, modelInputFromInts } from "@tinker-ts/types";
 import { decodeForwardBackwardRequest } from "@tinker-ts/types/proto";
+import {
+  API_KEY,
+  type LoggedServer,
+  type LogLine,
+  recordingLogger,
+  startLoggedServer,
+} from "./local-server.test-helpers.js";
 import { ServiceClient, type ServiceClientOptions } from "./service-client.js";
 
 /**
@@ -20,25 +24,7 @@ import { ServiceClient, type ServiceClientOptions } from "./service-client.js";
  * to inspect what the server saw. No HTTP is mocked.
  */
 
-export const API_KEY = "tml-clients-test-key";
-export const ADMIN_TOKEN = "clients-admin";
-export const BASE_MODEL = "Qwen/Qwen3-8B";
-
-/** A line the client logged. */
-export interface LogLine {
-  readonly level: "debug" | "info" | "warn" | "error";
-  readonly message: string;
-}
-
-/** One request line of the server's JSON log. */
-export interface ServerRequestLine {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly fault?: string;
-  /** The polled request id, on `retrieve_future` lines. */
-  readonly request_id?: string;
-}
+export { API_KEY, acceleratedClock, BASE_MODEL } from "./local-server.test-helpers.js";
 
 /** A backend call the server made, in execution order. */
 export interface BackendCall {
@@ -50,55 +36,6 @@ export interface BackendCall {
   readonly weights?: readonly (readonly number[])[];
   /** The loss function (forward/forwardBackward). */
   readonly lossFn?: string;
-}
-
-/**
- * A clock whose time runs `factor` times faster than real time: `sleep(ms)` waits `ms / factor`
- * real ms and `now()` advances accordingly. Backoffs, heartbeats and refreshes happen in order
- * and in proportion, but quickly; nothing is asserted about durations.
- */
-export class ScaledClock implements Clock {
-  readonly #factor: number;
-  readonly #start = Date.now();
-
-  constructor(factor: number) {
-    this.#factor = factor;
-  }
-
-  now(): number {
-    return this.#start + (Date.now() - this.#start) * this.#factor;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        Math.max(0, ms / this.#factor),
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-}
-
-/** A logger that keeps every line. */
-export function recordingLogger(lines: LogLine[]): Logger {
-  const at =
-    (level: LogLine["level"]) =>
-    (message: string, _fields?: LogFields): void => {
-      lines.push({ level, message });
-    };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 /** The null backend, recording every compute call in execution order. */
@@ -167,18 +104,12 @@ export interface HarnessOptions {
 }
 
 /** A running tinker-local plus a ServiceClient on it. */
-export interface Harness {
-  readonly server: LocalServer;
+export interface Harness extends LoggedServer {
   readonly service: ServiceClient;
   readonly logs: LogLine[];
-  readonly serverLog: ServerRequestLine[];
   readonly backendCalls: BackendCall[];
   /** Another ServiceClient on the same server (closed by `close()`). */
   newService(options?: ServiceClientOptions): ServiceClient;
-  /** An admin call; resolves with the JSON reply. */
-  admin(method: "GET" | "PUT" | "POST", path: string, body?: unknown): Promise<unknown>;
-  /** Server log lines for `path`. */
-  requestsTo(path: string): ServerRequestLine[];
   /** Stops the server and returns every request it received (the `--record` file). */
   stopAndReadRecording(): Promise<RecordedRequest[]>;
   close(): Promise<void>;
@@ -188,17 +119,8 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "tinker-clients-test-"));
   const recordFile = join(dir, "requests.jsonl");
-  const serverLog: ServerRequestLine[] = [];
   const backendCalls: BackendCall[] = [];
-  const server = await startLocalServer({
-    logLevel: "info",
-    logSink: {
-      write(line: string) {
-        const parsed = JSON.parse(line) as ServerRequestLine & { msg?: string };
-        if (parsed.msg === "request") serverLog.push(parsed);
-      },
-    },
-    adminToken: ADMIN_TOKEN,
+  const { server, serverLog, admin, requestsTo } = await startLoggedServer({
     apiKeys: [API_KEY],
     backend: recordingBackend(backendCalls),
     recordFile,
@@ -235,15 +157,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     serverLog,
     backendCalls,
     newService,
-    async admin(method, path, body) {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: { "x-admin-token": ADMIN_TOKEN, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return response.json();
-    },
-    requestsTo: (path) => serverLog.filter((line) => line.path === path),
+    admin,
+    requestsTo,
     async stopAndReadRecording() {
       await Promise.all(services.map((s) => s.close()));
       await stopServer();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { RecordedRequest } from "@tinker-ts/local-server";
 import { modelInputFromInts } from "@tinker-ts/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BASE_MODEL, ceDatum, type Harness, ScaledClock, startHarness } from "./clients.test-helpers.js";
+import { acceleratedClock, BASE_MODEL, ceDatum, type Harness, startHarness } from "./clients.test-helpers.js";
 
 /**
  * `x-sdk-method` / `x-sdk-version` (Python SDK 0.38 `sdk_method.py`): every request a public call
@@ -233,7 +233,7 @@ describe("x-sdk-method on every request of a public call (Python SDK 0.38)", () 
   });
 
   it("keeps heartbeats, dynamic-config refreshes and telemetry out of every method; telemetry's timeout reads 5.0", async () => {
-    const { h, file } = await recordingHarness({ client: { telemetry: true, clock: new ScaledClock(500) } });
+    const { h, file } = await recordingHarness({ client: { telemetry: true, clock: acceleratedClock(500) } });
     await h.service.createSamplingClient({ baseModel: BASE_MODEL });
     await vi.waitFor(() => {
       expect(h.requestsTo("/api/v1/session_heartbeat").length).toBeGreaterThanOrEqual(1);

@@ -2,7 +2,7 @@ import { InternalServerError } from "@tinker-ts/http";
 import { FakeClock } from "@tinker-ts/test-server";
 import { InvalidInputError } from "@tinker-ts/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { API_KEY, BASE_MODEL, type Harness, ScaledClock, startHarness } from "./clients.test-helpers.js";
+import { API_KEY, acceleratedClock, BASE_MODEL, type Harness, startHarness } from "./clients.test-helpers.js";
 import { ClientClosedError } from "./errors.js";
 import { HEARTBEAT_INTERVAL_MS } from "./heartbeat.js";
 import { ServiceClient } from "./service-client.js";
@@ -139,7 +139,7 @@ describe("ServiceClient lifecycle", () => {
   it("forgets a failed bootstrap so that the next call tries again", async () => {
     harness = await startHarness({
       server: { faults: { rules: [{ endpoint: "/api/v1/client/config", server_error: 1 }] } },
-      client: { clock: new ScaledClock(20_000), maxRetries: 1 },
+      client: { clock: acceleratedClock(20_000), maxRetries: 1 },
     });
     await expect(harness.service.getServerCapabilities()).rejects.toThrow(InternalServerError);
     await harness.admin("PUT", "/_admin/faults", { rules: [] });

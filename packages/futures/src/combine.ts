@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "@tinker-ts/http";
 import { InvalidInputError } from "@tinker-ts/types";
-import { type APIFuture, type ResultOptions, waitForResult } from "./api-future.js";
+import { AbstractAPIFuture } from "./abstract-api-future.js";
+import type { APIFuture } from "./api-future.js";
 import { FutureTimeoutError } from "./errors.js";
 
 /** Options of {@link combine}. */
@@ -36,12 +37,8 @@ export function combine<T, U>(
   return new CombinedFuture(futures, first.requestId, transform, options.clock ?? systemClock);
 }
 
-class CombinedFuture<T, U> implements APIFuture<U> {
-  readonly requestId: Promise<string>;
+class CombinedFuture<T, U> extends AbstractAPIFuture<U> {
   readonly #futures: readonly APIFuture<T>[];
-  readonly #clock: Pick<Clock, "sleep">;
-  readonly #promise: Promise<U>;
-  #done = false;
 
   constructor(
     futures: readonly APIFuture<T>[],
@@ -49,39 +46,19 @@ class CombinedFuture<T, U> implements APIFuture<U> {
     transform: (results: T[]) => U,
     clock: Pick<Clock, "sleep">,
   ) {
+    super(clock, requestId);
     this.#futures = futures;
-    this.requestId = requestId;
-    this.#clock = clock;
-    this.#promise = Promise.all(futures).then(transform);
-    const markDone = () => {
-      this.#done = true;
-    };
-    this.#promise.then(markDone, markDone);
+    this.begin(Promise.all(futures).then(transform));
   }
 
-  get done(): boolean {
-    return this.#done;
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: APIFuture is awaitable on purpose (PromiseLike).
-  then<R1 = U, R2 = never>(
-    onfulfilled?: ((value: U) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#promise.then(onfulfilled, onrejected);
-  }
-
-  result(options: ResultOptions = {}): Promise<U> {
-    return waitForResult(
-      this.#promise,
-      options,
-      this.#clock,
-      (timeoutMs) => new FutureTimeoutError(timeoutMs, undefined),
-    );
-  }
-
-  cancel(reason?: unknown): void {
-    if (this.#done) return;
+  // The members do the work, so cancelling means cancelling each of them.
+  override cancel(reason?: unknown): void {
+    if (this.done) return;
     for (const future of this.#futures) future.cancel(reason);
+  }
+
+  // The first member's id would name only one of several requests, so the timeout names none.
+  protected override timeoutError(timeoutMs: number): Error {
+    return new FutureTimeoutError(timeoutMs, undefined);
   }
 }

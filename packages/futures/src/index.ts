@@ -1,3 +1,4 @@
+export { AbstractAPIFuture } from "./abstract-api-future.js";
 export { type APIFuture, type ResultOptions, waitForResult } from "./api-future.js";
 export { type BytesPermit, BytesSemaphore } from "./bytes-semaphore.js";
 export { CANCEL_FUTURE_TIMEOUT_MS, sendCancelFuture } from "./cancel-future.js";

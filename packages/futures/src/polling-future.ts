@@ -1,9 +1,8 @@
 import { RequestFailedError, raceAbort } from "@tinker-ts/http";
 import { type Instrumentation, noopInstrumentation } from "@tinker-ts/telemetry";
 import { TinkerError } from "@tinker-ts/types";
-import { type APIFuture, type ResultOptions, waitForResult } from "./api-future.js";
+import { AbstractAPIFuture } from "./abstract-api-future.js";
 import type { BytesSemaphore } from "./bytes-semaphore.js";
-import { FutureTimeoutError } from "./errors.js";
 import { linkAbort } from "./link-abort.js";
 import { type FutureHttp, type FutureTelemetry, PollLoop } from "./poll-loop.js";
 import type { QueueStateObserver } from "./queue-state.js";
@@ -102,60 +101,27 @@ export interface PollingFutureOptions<T> {
  * const { metrics } = await future;
  * ```
  */
-export class PollingFuture<T> implements APIFuture<T> {
+export class PollingFuture<T> extends AbstractAPIFuture<T> {
   readonly requestType: RequestType;
-  readonly requestId: Promise<string>;
   readonly #options: PollingFutureOptions<T>;
-  readonly #controller = new AbortController();
-  readonly #promise: Promise<T>;
   readonly #createdAt: number;
-  #knownRequestId: string | undefined;
   #polls = 0;
-  #done = false;
   #cancelNotified = false;
 
   /** Starts the future; it makes no request until the submission has returned. */
   constructor(options: PollingFutureOptions<T>) {
+    super(options.http.clock, Promise.resolve(options.submission).then(requestIdOf));
     this.#options = options;
     this.requestType = options.requestType;
     this.#createdAt = options.http.clock.now();
-    this.requestId = Promise.resolve(options.submission).then(requestIdOf);
-    // Reading the id is optional, so its rejection must not count as unhandled; the same error
-    // reaches whoever awaits the future.
-    this.requestId.catch(() => {});
     // The caller's signal aborts our controller through one shared listener (see linkAbort).
-    const unlink = options.signal ? linkAbort(options.signal, this.#controller) : undefined;
-    this.#promise = this.#run(this.#controller.signal, options.requestStartMs ?? this.#createdAt);
-    // Marks the rejection handled (it surfaces on await) and flips `done` before any awaiter runs.
-    const finish = () => {
-      this.#done = true;
-      unlink?.();
-    };
-    this.#promise.then(finish, finish);
+    const unlink = options.signal ? linkAbort(options.signal, this.controller) : undefined;
+    this.begin(this.#run(this.controller.signal, options.requestStartMs ?? this.#createdAt), unlink);
   }
 
-  get done(): boolean {
-    return this.#done;
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: APIFuture is awaitable on purpose (PromiseLike).
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#promise.then(onfulfilled, onrejected);
-  }
-
-  result(options: ResultOptions = {}): Promise<T> {
-    return waitForResult(this.#promise, options, this.#options.http.clock, (timeoutMs) => {
-      this.#logTimeout(timeoutMs);
-      return new FutureTimeoutError(timeoutMs, this.#knownRequestId);
-    });
-  }
-
-  cancel(reason?: unknown): void {
-    if (this.#done) return;
-    this.#controller.abort(reason);
+  protected override timeoutError(timeoutMs: number): Error {
+    this.#logTimeout(timeoutMs);
+    return super.timeoutError(timeoutMs);
   }
 
   async #run(signal: AbortSignal, requestStartMs: number): Promise<T> {
@@ -173,7 +139,6 @@ export class PollingFuture<T> implements APIFuture<T> {
       );
       throw signal.reason;
     }
-    this.#knownRequestId = requestId;
 
     const instrumentation = options.instrumentation ?? noopInstrumentation;
     const span = instrumentation.future({ requestType: options.requestType, requestId });
@@ -225,7 +190,7 @@ export class PollingFuture<T> implements APIFuture<T> {
     telemetry?.log(
       "APIFuture.result_async.timeout",
       {
-        request_id: this.#knownRequestId ?? null,
+        request_id: this.knownRequestId ?? null,
         request_type: requestType,
         timeout: timeoutMs / 1000,
         iteration: this.#polls,

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from "@tinker-ts/http";
 import { InvalidInputError } from "@tinker-ts/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE_MODEL, type Harness, ScaledClock, startHarness } from "../clients.test-helpers.js";
+import { acceleratedClock, BASE_MODEL, type Harness, startHarness } from "../clients.test-helpers.js";
 import { WhoamiUnavailableError } from "../errors.js";
 import type { TrainingClient } from "../training/training-client.js";
 
@@ -48,7 +48,7 @@ describe("RestClient against tinker-local", () => {
   });
 
   it("manages checkpoints: listings, weights info, archive URL, publish, TTL and deletion", async () => {
-    harness = await startHarness({ client: { clock: new ScaledClock(10_000) } });
+    harness = await startHarness({ client: { clock: acceleratedClock(10_000) } });
     const [training] = await trainedRuns(harness, 1);
     const first = await training!.saveState("first");
     const sampler = await training!.saveWeightsForSampler("for-sampling");
@@ -105,7 +105,7 @@ describe("RestClient against tinker-local", () => {
   it("waits 30 s between archive attempts while the server answers 503", async () => {
     harness = await startHarness({
       server: { archiveWaitMs: 0 },
-      client: { clock: new ScaledClock(1000), maxRetries: 0 },
+      client: { clock: acceleratedClock(1000), maxRetries: 0 },
     });
     const [training] = await trainedRuns(harness, 1);
     const saved = await training!.saveState("big");
@@ -122,7 +122,7 @@ describe("RestClient against tinker-local", () => {
   });
 
   it("reads sessions and samplers, assigns projects, exports traces, and reads the audit log and billing", async () => {
-    harness = await startHarness({ client: { clock: new ScaledClock(1000) } });
+    harness = await startHarness({ client: { clock: acceleratedClock(1000) } });
     const sampler = await harness.service.createSamplingClient({ baseModel: BASE_MODEL });
     await trainedRuns(harness, 1);
     const sessionId = (await harness.service.sessionId())!;

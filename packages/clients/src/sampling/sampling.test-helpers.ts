@@ -4,12 +4,10 @@ import {
   type Clock,
   fetchClientConfig,
   fetchInitialDynamicConfig,
-  type LogFields,
-  type Logger,
   systemClock,
   TinkerHttp,
 } from "@tinker-ts/http";
-import { type LocalServer, type LocalServerOptions, startLocalServer } from "@tinker-ts/local-server";
+import type { LocalServerOptions } from "@tinker-ts/local-server";
 import { createTelemetryReporter, type Instrumentation, noopInstrumentation } from "@tinker-ts/telemetry";
 import {
   CreateSamplingSessionResponseSchema,
@@ -18,6 +16,15 @@ import {
   TinkerError,
 } from "@tinker-ts/types";
 import type { ClientContext } from "../context.js";
+import {
+  API_KEY,
+  BASE_MODEL,
+  type LoggedServer,
+  type LogLine,
+  recordingLogger,
+  type ServerRequestLine,
+  startLoggedServer,
+} from "../local-server.test-helpers.js";
 
 /**
  * A ClientContext built by hand against tinker-local started in-process, standing in for the
@@ -25,26 +32,7 @@ import type { ClientContext } from "../context.js";
  * package's bootstrap helpers, then `/create_sampling_session` for a sampler.
  */
 
-export const API_KEY = "tml-sampling-test-key";
-export const ADMIN_TOKEN = "sampling-admin";
-export const BASE_MODEL = "Qwen/Qwen3-8B";
-
-/** A line the client logged. */
-export interface LogLine {
-  readonly level: "debug" | "info" | "warn" | "error";
-  readonly message: string;
-}
-
-/** One request line of the server's JSON log. */
-export interface ServerRequestLine {
-  readonly time: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly duration_ms: number;
-  readonly request_id?: string;
-  readonly fault?: string;
-}
+export { acceleratedClock, BASE_MODEL } from "../local-server.test-helpers.js";
 
 /** Options of {@link startSamplingHarness}. */
 export interface HarnessOptions {
@@ -59,21 +47,15 @@ export interface HarnessOptions {
   readonly instrumentation?: Instrumentation;
 }
 
-export interface SamplingHarness {
-  readonly server: LocalServer;
+export interface SamplingHarness extends LoggedServer {
   readonly http: TinkerHttp;
   readonly context: ClientContext;
   readonly clock: Clock;
   readonly logs: LogLine[];
-  readonly serverLog: ServerRequestLine[];
   /** Closes the context (aborts `closeSignal`). */
   closeContext(): void;
   /** A new sampling session on the harness session. */
   newSamplingSession(baseModel?: string): Promise<string>;
-  /** An admin call with the admin token; resolves with the JSON reply. */
-  admin(method: "GET" | "PUT" | "POST", path: string, body?: unknown): Promise<unknown>;
-  /** Server log lines for `path`. */
-  requestsTo(path: string): ServerRequestLine[];
   /** Generic telemetry events the server received. */
   telemetryEvents(): Promise<
     Array<{ event_name?: string; event_data?: Record<string, unknown>; severity?: string }>
@@ -81,29 +63,9 @@ export interface SamplingHarness {
   close(): Promise<void>;
 }
 
-function recordingLogger(lines: LogLine[]): Logger {
-  const at =
-    (level: LogLine["level"]) =>
-    (message: string, _fields?: LogFields): void => {
-      lines.push({ level, message });
-    };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-
 /** Starts tinker-local and builds a session-ful ClientContext against it. */
 export async function startSamplingHarness(options: HarnessOptions = {}): Promise<SamplingHarness> {
-  const serverLog: ServerRequestLine[] = [];
-  const server = await startLocalServer({
-    logLevel: "info",
-    logSink: {
-      write(line: string) {
-        const parsed = JSON.parse(line) as ServerRequestLine & { msg?: string };
-        if (parsed.msg === "request") serverLog.push(parsed);
-      },
-    },
-    adminToken: ADMIN_TOKEN,
-    ...options.server,
-  });
+  const { server, serverLog, admin, requestsTo } = await startLoggedServer(options.server);
   const clock = options.clock ?? systemClock;
   const logs: LogLine[] = [];
   const base = new TinkerHttp({
@@ -184,15 +146,6 @@ export async function startSamplingHarness(options: HarnessOptions = {}): Promis
     );
     return reply.sampling_session_id;
   };
-  const admin = async (method: "GET" | "PUT" | "POST", path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { "x-admin-token": ADMIN_TOKEN, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`admin ${method} ${path} answered ${response.status}`);
-    return response.json();
-  };
   return {
     server,
     http,
@@ -203,7 +156,7 @@ export async function startSamplingHarness(options: HarnessOptions = {}): Promis
     closeContext: () => close.abort(new TinkerError("The ServiceClient was closed.")),
     newSamplingSession,
     admin,
-    requestsTo: (path) => serverLog.filter((line) => line.path === path),
+    requestsTo,
     telemetryEvents: async () => {
       await telemetry?.close();
       const snapshot = (await admin("GET", "/_admin/telemetry")) as {
@@ -219,21 +172,6 @@ export async function startSamplingHarness(options: HarnessOptions = {}): Promis
       await http.close();
       await server.close();
     },
-  };
-}
-
-/**
- * A clock running `factor` times faster than real time: `now()` advances continuously and
- * `sleep(ms)` takes `ms / factor` real ms. For load tests whose sleeps (backoffs, the 10 s
- * throttle window) must pass while other work goes on, without the real waits; nothing asserts
- * on real durations.
- */
-export function acceleratedClock(factor: number): Clock {
-  const startedAt = Date.now();
-  const startedPerf = performance.now();
-  return {
-    now: () => startedAt + (performance.now() - startedPerf) * factor,
-    sleep: (ms, signal) => systemClock.sleep(ms / factor, signal),
   };
 }
 

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE_MODEL, ceDatum, type Harness, ScaledClock, startHarness } from "../clients.test-helpers.js";
+import {
+  acceleratedClock,
+  BASE_MODEL,
+  ceDatum,
+  type Harness,
+  startHarness,
+} from "../clients.test-helpers.js";
 import { ClientClosedError } from "../errors.js";
 
 /** Phase Q4: no deadlock, no lost reply and no duplicate execution under concurrency and faults. */
@@ -35,7 +41,7 @@ describe("TrainingClient under faults and concurrency", () => {
           ],
         },
       },
-      client: { clock: new ScaledClock(200) },
+      client: { clock: acceleratedClock(200) },
     });
     const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
     const futures = Array.from({ length: 200 }, (_, step) => [
@@ -62,7 +68,7 @@ describe("TrainingClient under faults and concurrency", () => {
   }, 60_000);
 
   it("close() during in-flight work settles every pending promise with ClientClosedError", async () => {
-    harness = await startHarness({ client: { clock: new ScaledClock(100) } });
+    harness = await startHarness({ client: { clock: acceleratedClock(100) } });
     const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
     await harness.admin("POST", "/_admin/pause", { state: "paused_capacity", duration_ms: 600_000 });
     const pending = [

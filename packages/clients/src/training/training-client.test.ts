@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { datum, InvalidInputError, modelInputFromInts } from "@tinker-ts/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  acceleratedClock,
   BASE_MODEL,
   ceDatum,
   type Harness,
   recordedSeqId,
-  ScaledClock,
   startHarness,
 } from "../clients.test-helpers.js";
 import { TrainingSequenceBrokenError } from "../errors.js";
@@ -55,7 +55,7 @@ describe("TrainingClient against tinker-local", () => {
   it("splits a batch into chunks, sends chunks 2..n before chunk 1, and combines outputs in data order", async () => {
     harness = await startHarness({
       server: { clientConfig: { fwdbwd_max_chunk_len: 3 } },
-      client: { clock: new ScaledClock(100) },
+      client: { clock: acceleratedClock(100) },
     });
     const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
     const data = Array.from({ length: 10 }, (_, i) => ceDatum(10 * (i + 1), 2 + (i % 3)));
