@@ -23,7 +23,7 @@ describe("README code blocks type-check against the workspace packages", () => {
   it("finds the blocks of every README", () => {
     const files = new Set(blocks.map((b) => b.file));
     for (const file of [
-      "docs/README.draft.md",
+      "README.md",
       "packages/clients/README.md",
       "examples/sft-basic/README.md",
     ]) {
@@ -36,9 +36,9 @@ describe("README code blocks type-check against the workspace packages", () => {
     expect(failures.map(blockId).sort(), report.join("\n")).toEqual([...known].sort());
   });
 
-  it("compiles every block of the README draft and the examples", () => {
+  it("compiles every block of the root README and the examples", () => {
     const own = failures.filter(
-      (f) => f.file.startsWith("docs/") || f.file.startsWith("examples/") || f.file === "README.md",
+      (f) => f.file.startsWith("examples/") || f.file === "README.md",
     );
     expect(own.map((f) => `${blockId(f)}: ${f.errors.join("; ")}`)).toEqual([]);
   });

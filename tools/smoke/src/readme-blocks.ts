@@ -64,9 +64,9 @@ export function extractTsBlocks(markdown: string, file: string): CodeBlock[] {
   return blocks;
 }
 
-/** The Markdown files whose blocks are checked: the READMEs of the repository, the packages, the apps and the examples, and the README draft. */
+/** The Markdown files whose blocks are checked: the READMEs of the repository, the packages, the apps and the examples. */
 export function readmeFiles(root: string): string[] {
-  const files = ["README.md", "docs/README.draft.md", "examples/README.md"];
+  const files = ["README.md", "examples/README.md"];
   for (const group of ["packages", "apps", "examples"]) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
