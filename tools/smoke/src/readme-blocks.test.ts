@@ -22,11 +22,7 @@ describe("README code blocks type-check against the workspace packages", () => {
 
   it("finds the blocks of every README", () => {
     const files = new Set(blocks.map((b) => b.file));
-    for (const file of [
-      "README.md",
-      "packages/clients/README.md",
-      "examples/sft-basic/README.md",
-    ]) {
+    for (const file of ["README.md", "packages/clients/README.md", "examples/sft-basic/README.md"]) {
       expect(files).toContain(file);
     }
   });
@@ -37,9 +33,7 @@ describe("README code blocks type-check against the workspace packages", () => {
   });
 
   it("compiles every block of the root README and the examples", () => {
-    const own = failures.filter(
-      (f) => f.file.startsWith("examples/") || f.file === "README.md",
-    );
+    const own = failures.filter((f) => f.file.startsWith("examples/") || f.file === "README.md");
     expect(own.map((f) => `${blockId(f)}: ${f.errors.join("; ")}`)).toEqual([]);
   });
 });
