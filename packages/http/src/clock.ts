@@ -1,43 +1,16 @@
+import { type Clock, createSystemClock } from "@tinker-ts/telemetry";
+
 /**
  * Time source for every sleep the HTTP layer takes (retry backoff, billing pause, JWT refresh,
- * dynamic-config refresh). Tests inject a fake clock so no test waits for real time.
+ * dynamic-config refresh): the same interface as the telemetry reporter's, so one fake clock drives
+ * both in tests. `now()` is read as Unix time in ms for JWT `exp` checks.
  *
  * Request deadlines are not on this clock: they bound real socket I/O and use undici's own timers.
  */
-export interface Clock {
-  /** Milliseconds since an arbitrary epoch; only differences matter, except for JWT `exp` checks, which read it as Unix time in ms. */
-  now(): number;
-  /**
-   * Resolves after `ms` milliseconds. Rejects with `signal.reason` as soon as `signal` aborts
-   * (also when it is already aborted).
-   */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+export type { Clock };
 
-/** The real clock: `Date.now()` and `setTimeout`. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep(ms, signal) {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-  },
-};
+/** The real clock: `Date.now()` and referenced `setTimeout`s (a retry sleep keeps the process alive). */
+export const systemClock: Clock = createSystemClock({ unrefTimers: false });
 
 /**
  * Settles like `promise`, or rejects with `signal.reason` as soon as `signal` aborts. Used where

@@ -32,7 +32,7 @@ export {
   OperationAttributeNames,
   SpanEventNames,
 } from "./otel/names.js";
-export { type Clock, systemClock } from "./reporter/clock.js";
+export { type Clock, createSystemClock, systemClock } from "./reporter/clock.js";
 export { getProcessUuid, isTelemetryEnabled, pythonPlatformSystem } from "./reporter/environment.js";
 export { TelemetryEventNames } from "./reporter/event-names.js";
 export { formatPythonTimedelta, formatPythonUtcTimestamp } from "./reporter/python-format.js";
