@@ -14,6 +14,9 @@ import {
 import type { LayerLora, LoraAdapter, LoraModule } from "./lora.js";
 import { allocate, type FloatArray } from "./tensor.js";
 
+/** The linear layers of a block, in checkpoint order. */
+const MODULE_NAMES = ["q", "k", "v", "o", "gate", "up", "down"] as const;
+
 /**
  * The transformer of the tiny model (README.md, "Architecture"): token embedding, `numLayers`
  * pre-norm blocks (RMSNorm → multi-head causal attention with RoPE over a sliding window →
@@ -41,13 +44,6 @@ export interface LayerActivations {
   g: FloatArray;
   up: FloatArray;
   act: FloatArray;
-  uq: FloatArray;
-  uk: FloatArray;
-  uv: FloatArray;
-  uo: FloatArray;
-  ug: FloatArray;
-  uu: FloatArray;
-  ud: FloatArray;
 }
 
 /**
@@ -86,9 +82,23 @@ export class Network {
   readonly #sin: Float64Array;
   readonly #invFreq: Float64Array;
   readonly #scores: Float64Array;
-  /** Wᵀ of every base matrix, for the backward pass. */
+  /**
+   * Effective weights of every block, `W + (α/r)·B·A` for adapted modules and `W` otherwise, merged
+   * once per network: a position then costs one product per module instead of three.
+   */
+  readonly #weights: BaseLayer[];
+  /** Transposes of {@link Network.#weights}, for the backward pass. */
   readonly #transposed: BaseLayer[];
+  /**
+   * Per adapted block module, the gradient w.r.t. its merged weight (out × in) summed over every
+   * position backpropagated since the last {@link Network.flushAdapterGradients}.
+   */
+  readonly #mergedGradients = new Map<LoraModule, FloatArray>();
 
+  /**
+   * Merges the adapter into the block weights, so the network sees the adapter as it is now:
+   * build a new one after the adapter's parameters change.
+   */
   constructor(base: BaseModel, adapter: LoraAdapter | undefined) {
     this.base = base;
     this.adapter = adapter;
@@ -105,11 +115,17 @@ export class Network {
     this.#cos = new Float64Array(half);
     this.#sin = new Float64Array(half);
     this.#scores = new Float64Array(c.attentionWindow);
-    const t = (W: FloatArray, rows: number, cols: number) =>
-      transpose(W, rows, cols, allocate(base.dtype, W.length));
+    this.#weights = base.layers.map((W, l) => {
+      const lora = adapter?.layers[l] ?? {};
+      const merged = {} as BaseLayer;
+      for (const name of MODULE_NAMES) merged[name] = this.#merge(W[name], lora[name]);
+      return merged;
+    });
     const d = this.#d;
     const f = this.#f;
-    this.#transposed = base.layers.map((W) => ({
+    const t = (W: FloatArray, rows: number, cols: number) =>
+      transpose(W, rows, cols, allocate(base.dtype, W.length));
+    this.#transposed = this.#weights.map((W) => ({
       q: t(W.q, d, d),
       k: t(W.k, d, d),
       v: t(W.v, d, d),
@@ -118,6 +134,19 @@ export class Network {
       up: t(W.up, f, d),
       down: t(W.down, d, f),
     }));
+  }
+
+  /** `W + scale · B·A` (out × in), or `W` itself without an adapter. */
+  #merge(W: FloatArray, lora: LoraModule | undefined): FloatArray {
+    if (!lora) return W;
+    const r = this.#r;
+    const { inFeatures, outFeatures } = lora;
+    const merged = allocate(this.base.dtype, W.length);
+    merged.set(W);
+    // B·A = B · (Aᵀ)ᵀ: every element one contiguous dot product.
+    const At = transpose(lora.A, r, inFeatures, allocate(this.base.dtype, lora.A.length));
+    gemmNT(lora.B, At, merged, outFeatures, inFeatures, r, this.#scale);
+    return merged;
   }
 
   /** Empty activations for up to `capacity` positions (the KV cache grows past it if needed). */
@@ -144,13 +173,6 @@ export class Network {
         g: a(slots * f),
         up: a(slots * f),
         act: a(slots * f),
-        uq: a(slots * r),
-        uk: a(slots * r),
-        uv: a(slots * r),
-        uo: a(slots * r),
-        ug: a(slots * r),
-        uu: a(slots * r),
-        ud: a(slots * r),
       }),
     );
     return {
@@ -203,23 +225,22 @@ export class Network {
     acts.layers[0]!.x.set(base.embed.subarray(token * d, (token + 1) * d), s * d);
     for (let l = 0; l < base.layers.length; l++) {
       const A = acts.layers[l]!;
-      const W = base.layers[l]!;
-      const lora = this.adapter?.layers[l] ?? {};
+      const W = this.#weights[l]!;
       A.inv1[s] = rmsNorm(A.x, s * d, A.n1, s * d, d);
-      this.#linear(W.q, lora.q, A.n1, s * d, A.q, s * d, A.uq, s * r, d, d);
-      this.#linear(W.k, lora.k, A.n1, s * d, A.k, pos * d, A.uk, s * r, d, d);
-      this.#linear(W.v, lora.v, A.n1, s * d, A.v, pos * d, A.uv, s * r, d, d);
+      matVec(W.q, A.n1, s * d, A.q, s * d, d, d);
+      matVec(W.k, A.n1, s * d, A.k, pos * d, d, d);
+      matVec(W.v, A.n1, s * d, A.v, pos * d, d, d);
       this.#rope(A.q, s * d, 1);
       this.#rope(A.k, pos * d, 1);
       this.#attend(A, pos, s);
-      this.#linear(W.o, lora.o, A.o, s * d, A.x2, s * d, A.uo, s * r, d, d);
+      matVec(W.o, A.o, s * d, A.x2, s * d, d, d);
       axpy(1, A.x, s * d, A.x2, s * d, d);
       A.inv2[s] = rmsNorm(A.x2, s * d, A.n2, s * d, d);
-      this.#linear(W.gate, lora.gate, A.n2, s * d, A.g, s * f, A.ug, s * r, d, f);
-      this.#linear(W.up, lora.up, A.n2, s * d, A.up, s * f, A.uu, s * r, d, f);
+      matVec(W.gate, A.n2, s * d, A.g, s * f, f, d);
+      matVec(W.up, A.n2, s * d, A.up, s * f, f, d);
       for (let j = 0; j < f; j++) A.act[s * f + j] = silu(A.g[s * f + j]!) * A.up[s * f + j]!;
       const out = l + 1 < base.layers.length ? acts.layers[l + 1]!.x : acts.xf;
-      this.#linear(W.down, lora.down, A.act, s * f, out, s * d, A.ud, s * r, f, d);
+      matVec(W.down, A.act, s * f, out, s * d, d, f);
       axpy(1, A.x2, s * d, out, s * d, d);
     }
     acts.invF[s] = rmsNorm(acts.xf, s * d, acts.hf, s * d, d);
@@ -230,10 +251,11 @@ export class Network {
 
   /**
    * Backpropagates through every recorded position: given `dHf` (T × d), the gradient of the loss
-   * w.r.t. the head input, and `dUh` (T × r), w.r.t. `A_head · hf`, adds the gradients of every
-   * adapter factor to its `gradA` / `gradB`. Both inputs are consumed (overwritten). Works block
-   * by block over all positions at once, so that every product is a run of contiguous dot
-   * products ({@link gemmNT}).
+   * w.r.t. the head input, and `dUh` (T × r), w.r.t. `A_head · hf`, adds the head adapter's
+   * gradients to its `gradA` / `gradB` and the block adapters' to this network's merged-weight
+   * gradients, which {@link Network.flushAdapterGradients} turns into factor gradients. Both
+   * inputs are consumed (overwritten). Works block by block over all positions at once, so that
+   * every product is a run of contiguous dot products ({@link gemmNT}).
    */
   backward(acts: Activations, dHf: FloatArray, dUh: FloatArray): void {
     const T = acts.length;
@@ -264,7 +286,7 @@ export class Network {
       const W = this.#transposed[l]!;
       const lora = this.adapter?.layers[l] ?? {};
       const dAct = allocate(dtype, T * f);
-      this.#linearBackward(W.down, lora.down, A.act, A.ud, dX, dAct, T, f, d);
+      this.#linearBackward(W.down, lora.down, A.act, dX, dAct, T, f, d);
       const dG = allocate(dtype, T * f);
       const dUp = allocate(dtype, T * f);
       for (let i = 0; i < T * f; i++) {
@@ -273,8 +295,8 @@ export class Network {
         dUp[i] = dAct[i]! * silu(g);
       }
       const dN2 = allocate(dtype, T * d);
-      this.#linearBackward(W.gate, lora.gate, A.n2, A.ug, dG, dN2, T, d, f);
-      this.#linearBackward(W.up, lora.up, A.n2, A.uu, dUp, dN2, T, d, f);
+      this.#linearBackward(W.gate, lora.gate, A.n2, dG, dN2, T, d, f);
+      this.#linearBackward(W.up, lora.up, A.n2, dUp, dN2, T, d, f);
       const dX2 = dX;
       for (let pos = 0; pos < T; pos++) {
         rmsNormBackward(A.n2, pos * d, A.inv2[pos]!, dN2, pos * d, dX2, pos * d, d);
@@ -301,7 +323,7 @@ export class Network {
     const dQ = allocate(dtype, T * d);
     const dK = allocate(dtype, T * d);
     const dV = allocate(dtype, T * d);
-    this.#linearBackward(W.o, lora.o, A.o, A.uo, dX2, dO, T, d, d);
+    this.#linearBackward(W.o, lora.o, A.o, dX2, dO, T, d, d);
     for (let pos = 0; pos < T; pos++) {
       const start = Math.max(0, pos - window + 1);
       for (let h = 0; h < H; h++) {
@@ -324,9 +346,9 @@ export class Network {
       this.#rope(dK, pos * d, -1);
     }
     const dN1 = allocate(dtype, T * d);
-    this.#linearBackward(W.q, lora.q, A.n1, A.uq, dQ, dN1, T, d, d);
-    this.#linearBackward(W.k, lora.k, A.n1, A.uk, dK, dN1, T, d, d);
-    this.#linearBackward(W.v, lora.v, A.n1, A.uv, dV, dN1, T, d, d);
+    this.#linearBackward(W.q, lora.q, A.n1, dQ, dN1, T, d, d);
+    this.#linearBackward(W.k, lora.k, A.n1, dK, dN1, T, d, d);
+    this.#linearBackward(W.v, lora.v, A.n1, dV, dN1, T, d, d);
     const dX = dX2;
     for (let pos = 0; pos < T; pos++) {
       rmsNormBackward(A.n1, pos * d, A.inv1[pos]!, dN1, pos * d, dX, pos * d, d);
@@ -334,62 +356,62 @@ export class Network {
     return dX;
   }
 
-  /** `y = W x + scale · B (A x)`, keeping `u = A x` for the backward pass. */
-  #linear(
-    W: FloatArray,
-    lora: LoraModule | undefined,
-    x: FloatArray,
-    xo: number,
-    y: FloatArray,
-    yo: number,
-    u: FloatArray,
-    uo: number,
-    inF: number,
-    outF: number,
-  ): void {
-    matVec(W, x, xo, y, yo, outF, inF);
-    if (!lora) return;
-    const r = this.#r;
-    matVec(lora.A, x, xo, u, uo, r, inF);
-    const B = lora.B;
-    for (let o = 0; o < outF; o++) y[yo + o] = y[yo + o]! + this.#scale * dotRow(B, o * r, u, uo, r);
-  }
-
   /**
-   * Input and adapter gradients of {@link Network.#linear} over T positions: given the inputs X
-   * (T × in), `u = A x` (T × r) and dY (T × out), adds dY·W (+ LoRA terms) to dX (T × in) and
-   * the factor gradients to `gradA` / `gradB`. `Wt` is Wᵀ (in × out).
+   * Input gradient of a merged linear layer `y = M x`, `M = W + scale·B·A`, over T positions:
+   * given the inputs X (T × in) and dY (T × out), adds dY·M to dX (T × in) and, for an adapted
+   * module, `dYᵀ·X` (the gradient w.r.t. M) to its merged-weight gradient. `Mt` is Mᵀ (in × out).
    */
   #linearBackward(
-    Wt: FloatArray,
+    Mt: FloatArray,
     lora: LoraModule | undefined,
     X: FloatArray,
-    U: FloatArray,
     dY: FloatArray,
     dX: FloatArray,
     T: number,
     inF: number,
     outF: number,
   ): void {
-    gemmNT(dY, Wt, dX, T, inF, outF, 1);
+    gemmNT(dY, Mt, dX, T, inF, outF, 1);
     if (!lora) return;
-    const r = this.#r;
     const { dtype } = this.base;
-    // t = scale · dY·B (T × r); dX += t·A; gradB += scale · dYᵀ·U; gradA += tᵀ·X.
-    const t = allocate(dtype, T * r);
-    gemmNT(dY, transpose(lora.B, outF, r, allocate(dtype, r * outF)), t, T, r, outF, this.#scale);
-    gemmNT(t, transpose(lora.A, r, inF, allocate(dtype, inF * r)), dX, T, inF, r, 1);
-    const dYt = transpose(dY, T, outF, allocate(dtype, outF * T));
-    gemmNT(dYt, transpose(U, T, r, allocate(dtype, r * T)), lora.gradB!, outF, r, T, this.#scale);
+    let G = this.#mergedGradients.get(lora);
+    if (!G) {
+      G = allocate(dtype, outF * inF);
+      this.#mergedGradients.set(lora, G);
+    }
     gemmNT(
-      transpose(t, T, r, allocate(dtype, r * T)),
+      transpose(dY, T, outF, allocate(dtype, outF * T)),
       transpose(X, T, inF, allocate(dtype, inF * T)),
-      lora.gradA!,
-      r,
+      G,
+      outF,
       inF,
       T,
       1,
     );
+  }
+
+  /**
+   * Adds the block adapters' factor gradients, `scale·G·Aᵀ` to `gradB` and `scale·Bᵀ·G` to `gradA`
+   * for each merged-weight gradient G accumulated by {@link Network.backward}, then forgets them.
+   * Done once per request rather than per sequence, because its cost does not depend on length.
+   */
+  flushAdapterGradients(): void {
+    const r = this.#r;
+    const { dtype } = this.base;
+    for (const [lora, G] of this.#mergedGradients) {
+      const { inFeatures: inF, outFeatures: outF } = lora;
+      gemmNT(G, lora.A, lora.gradB!, outF, r, inF, this.#scale);
+      gemmNT(
+        transpose(lora.B, outF, r, allocate(dtype, r * outF)),
+        transpose(G, outF, inF, allocate(dtype, inF * outF)),
+        lora.gradA!,
+        r,
+        inF,
+        outF,
+        this.#scale,
+      );
+    }
+    this.#mergedGradients.clear();
   }
 
   /** Causal attention of position `pos` over its window, all heads; writes `o` and `lse` at slot `s`. */

@@ -42,7 +42,6 @@ export class TinyTrainingModel {
   adapter: LoraAdapter;
   /** Adam moments and step count; reset by `loadState` without the optimizer. */
   optimizer: AdamState;
-  #network: Network;
   readonly #clock: () => number;
 
   /** @throws InvalidInputError for an invalid LoRA rank or an empty target selection. */
@@ -52,7 +51,6 @@ export class TinyTrainingModel {
     this.#clock = options.clock ?? (() => ++cycles);
     this.adapter = createLoraAdapter(base, options.lora);
     attachGradients(this.adapter);
-    this.#network = new Network(base, this.adapter);
     this.optimizer = createAdamState(this.#parameters());
   }
 
@@ -109,7 +107,6 @@ export class TinyTrainingModel {
   replaceState(adapter: LoraAdapter, optimizer: AdamState | undefined): void {
     attachGradients(adapter);
     this.adapter = adapter;
-    this.#network = new Network(this.base, adapter);
     this.optimizer = optimizer ?? createAdamState(this.#parameters());
   }
 
@@ -134,12 +131,16 @@ export class TinyTrainingModel {
     const prepared = data.map((datum, index) =>
       prepareDatum(datum, index, lossFn, vocabSize, maxSequenceLength),
     );
+    // Built per call because it merges the adapter as it is now (optim_step and load_state change
+    // it in place); merging costs far less than one position of one datum.
+    const network = new Network(this.base, this.adapter);
     let lossSum = 0;
     const outputs = prepared.map((datum) => {
-      const out = this.#evaluate(datum, lossFn, config, backward);
+      const out = this.#evaluate(network, datum, lossFn, config, backward);
       lossSum += out.lossSum;
       return out.tensors;
     });
+    if (backward) network.flushAdapterGradients();
     return {
       loss_fn_output_type: LOSS_OUTPUT_TYPES[lossFn],
       loss_fn_outputs: outputs,
@@ -148,12 +149,12 @@ export class TinyTrainingModel {
   }
 
   #evaluate(
+    network: Network,
     datum: PreparedDatum,
     lossFn: LossFnName,
     config: Record<string, number>,
     backward: boolean,
   ): { tensors: Record<string, TensorData>; lossSum: number } {
-    const network = this.#network;
     const { tokens, targets, k } = datum;
     const n = tokens.length;
     const d = this.base.config.hiddenSize;
