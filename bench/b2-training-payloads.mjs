@@ -13,11 +13,16 @@
 // Each repetition is a fresh client process (so peak RSS is per process) doing one cold step and
 // --reps timed steps; timings are min/median/max over every timed step of every process.
 //
-//   node bench/b2-training-payloads.mjs [--repeats 3] [--reps 3]
+// At 8 MiB, allocator and heap sizing dominate peak RSS; `--large` adds a 128 MiB batch
+// (1,024 × 8,192 tokens, the same formula on both sides) where copies of the payload show, and
+// `--shapes` picks the batches (datums×tokens, comma-separated).
+//
+//   node bench/b2-training-payloads.mjs [--repeats 3] [--reps 3] [--large] [--shapes 1024x8192]
 
 import {
   arg,
   envInt,
+  flag,
   fmt,
   fmtRange,
   load1,
@@ -30,16 +35,27 @@ import {
 } from "./lib/common.mjs";
 import { driverEnv, ensurePython, requireBuilt, runDriver, startServer } from "./lib/processes.mjs";
 
-const SHAPES = [
-  { datums: 128, tokens: 4096 },
-  { datums: 1024, tokens: 512 },
-];
+const DEFAULT_SHAPES = "128x4096,1024x512";
+/** 1,024 × 8,192 tokens × 16 bytes = 128 MiB: large enough for copies of the payload to dominate. */
+const LARGE_SHAPE = "1024x8192";
 const MIB = 2 ** 20;
+
+/** `--shapes 128x4096,1024x512` as `[{ datums, tokens }]`. */
+function parseShapes(text) {
+  return text.split(",").map((item) => {
+    const match = /^(\d+)x(\d+)$/.exec(item.trim());
+    if (!match) throw new Error(`--shapes wants datums×tokens such as 1024x512, got ${JSON.stringify(item)}`);
+    return { datums: Number(match[1]), tokens: Number(match[2]) };
+  });
+}
 
 export async function runB2() {
   requireBuilt(["packages/clients/dist/index.js", "apps/local-server/dist/bin.js"]);
   const repeats = Number(arg("repeats", envInt("BENCH_REPEATS", 3)));
   const reps = Number(arg("reps", 3));
+  const shapes = parseShapes(
+    flag("large") ? `${arg("shapes", DEFAULT_SHAPES)},${LARGE_SHAPE}` : arg("shapes", DEFAULT_SHAPES),
+  );
   const python = ensurePython();
   const impls = {
     ours: {
@@ -53,7 +69,7 @@ export async function runB2() {
   );
 
   const cases = [];
-  for (const shape of SHAPES) {
+  for (const shape of shapes) {
     for (const zstd of [false, true]) {
       const payload = shape.datums * shape.tokens * 16;
       const runs = { ours: [], python: [] };
@@ -73,7 +89,8 @@ export async function runB2() {
             runs[impl].push({ ...r, load1: load });
             console.log(
               `  ${shape.datums}×${shape.tokens} zstd=${zstd ? "on " : "off"} ${impl.padEnd(6)} encode ${fmt(summary(r.encode_ms).median, 1)} ms, ` +
-                `e2e ${fmt(summary(r.e2e_ms).median, 1)} ms, peak +${fmt((r.peak_rss_first_step_bytes - r.rss_before_data_bytes) / MIB, 0)} MiB, load ${load}`,
+                `e2e ${fmt(summary(r.e2e_ms).median, 1)} ms, peak +${fmt((r.peak_rss_first_step_bytes - r.rss_before_data_bytes) / MIB, 0)} MiB ` +
+                `(batch ${fmt((r.rss_with_data_bytes - r.rss_before_data_bytes) / MIB, 0)}), load ${load}`,
             );
           } finally {
             cleanup();
@@ -86,6 +103,8 @@ export async function runB2() {
         const rs = runs[impl];
         agg[impl] = {
           encode_ms: summary(rs.flatMap((r) => r.encode_ms)),
+          // CPU time of the encoding process (all its threads): less sensitive to the machine's load.
+          encode_cpu_ms: summary(rs.flatMap((r) => r.encode_cpu_ms ?? [])),
           submit_ms: summary(rs.flatMap((r) => r.submit_ms)),
           e2e_ms: summary(rs.flatMap((r) => r.e2e_ms)),
           body_bytes: rs[0]?.body_bytes,
@@ -93,16 +112,22 @@ export async function runB2() {
           peak_growth_mib: summary(
             rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_before_data_bytes) / MIB),
           ),
+          // What the step adds on top of the batch itself: encoded bodies, buffers, results.
+          beyond_batch_mib: summary(
+            rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_with_data_bytes) / MIB),
+          ),
           peak_rss_mib: summary(rs.map((r) => r.peak_rss_first_step_bytes / MIB)),
           load1: summary(rs.map((r) => r.load1)),
-          raw: rs.map(({ encode_ms, submit_ms, e2e_ms, ...rest }) => ({
+          raw: rs.map(({ encode_ms, encode_cpu_ms, submit_ms, e2e_ms, ...rest }) => ({
             encode_ms,
+            encode_cpu_ms,
             submit_ms,
             e2e_ms,
             ...rest,
           })),
         };
         agg[impl].peak_growth_vs_payload = (agg[impl].peak_growth_mib.median * MIB) / payload;
+        agg[impl].beyond_batch_vs_payload = (agg[impl].beyond_batch_mib.median * MIB) / payload;
       }
       cases.push({
         ...shape,
@@ -110,6 +135,7 @@ export async function runB2() {
         payload_bytes: payload,
         ...agg,
         encode_speedup_vs_python: ratio(agg.python.encode_ms.median, agg.ours.encode_ms.median),
+        encode_cpu_speedup_vs_python: ratio(agg.python.encode_cpu_ms.median, agg.ours.encode_cpu_ms.median),
         submit_speedup_vs_python: ratio(agg.python.submit_ms.median, agg.ours.submit_ms.median),
         e2e_speedup_vs_python: ratio(agg.python.e2e_ms.median, agg.ours.e2e_ms.median),
       });
@@ -126,13 +152,16 @@ export async function runB2() {
         c.zstd ? "on" : "off",
         impl,
         fmtRange(a.encode_ms, 1),
+        fmt(a.encode_cpu_ms.median, 1),
         fmtRange(a.submit_ms, 1),
         fmtRange(a.e2e_ms, 1),
         `${fmt(a.peak_growth_mib.median, 0)} (${fmt(a.peak_growth_vs_payload, 2)}×)`,
+        `${fmt(a.data_mib.median, 0)}`,
+        `${fmt(a.beyond_batch_mib.median, 0)} (${fmt(a.beyond_batch_vs_payload, 2)}×)`,
         fmt(a.peak_rss_mib.median, 0),
         fmt((a.body_bytes ?? Number.NaN) / MIB, 2),
         impl === "ours"
-          ? `${fmt(c.encode_speedup_vs_python, 2)} / ${fmt(c.submit_speedup_vs_python, 2)} / ${fmt(c.e2e_speedup_vs_python, 2)}`
+          ? `${fmt(c.encode_speedup_vs_python, 2)} (CPU ${fmt(c.encode_cpu_speedup_vs_python, 2)}) / ${fmt(c.submit_speedup_vs_python, 2)} / ${fmt(c.e2e_speedup_vs_python, 2)}`
           : "",
         fmtRange(a.load1, 2),
       ]);
@@ -144,12 +173,15 @@ export async function runB2() {
       { title: "zstd" },
       { title: "client", align: "left" },
       { title: "encode ms min/med/max" },
+      { title: "encode CPU ms (med)" },
       { title: "submit ms min/med/max" },
       { title: "e2e ms min/med/max" },
       { title: "peak RSS growth MiB (× payload)" },
+      { title: "batch MiB" },
+      { title: "peak − batch MiB (× payload)" },
       { title: "peak RSS MiB" },
       { title: "body MiB" },
-      { title: "py÷ours enc/sub/e2e" },
+      { title: "py÷ours enc (CPU)/sub/e2e" },
       { title: "load1" },
     ],
     table,
@@ -173,7 +205,7 @@ export async function runB2() {
     benchmark: "B2 training payloads",
     date: new Date().toISOString(),
     machine: machineInfo(pythonVersionOf(python)),
-    settings: { repeats, reps, shapes: SHAPES, loss_fn: "cross_entropy", bytes_per_token: 16 },
+    settings: { repeats, reps, shapes, loss_fn: "cross_entropy", bytes_per_token: 16 },
     cases,
     targets,
   };

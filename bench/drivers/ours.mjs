@@ -20,6 +20,10 @@ const cpuSeconds = () => {
 };
 const peakRssBytes = () => process.resourceUsage().maxRSS * 1024;
 const collect = () => globalThis.gc?.();
+const memoryPoint = () => {
+  const { rss, arrayBuffers } = process.memoryUsage();
+  return { rss_bytes: rss, array_buffers_bytes: arrayBuffers };
+};
 
 function service(config) {
   // Quiet logs: both SDKs may log queue states; nothing else differs from the defaults.
@@ -110,16 +114,21 @@ async function runTrain(config) {
   const submitMs = [];
   const e2eMs = [];
   let peakAfterFirst = 0;
+  // Where the first step's memory sits (RSS, and the ArrayBuffers: batch, bodies, results).
+  const firstStepMemory = { with_data: memoryPoint() };
   for (let rep = 0; rep <= config.reps; rep++) {
     // The first (cold) step is the warm-up.
     const start = performance.now();
     const future = training.forwardBackward(data, "cross_entropy");
+    if (rep === 0) firstStepMemory.call_returned = memoryPoint();
     await future.requestId; // resolves when the last chunk's POST returned (chunk 1 goes last)
     const submitted = performance.now();
+    if (rep === 0) firstStepMemory.submitted = memoryPoint();
     const output = await future;
     const end = performance.now();
     if (output.loss_fn_outputs.length !== config.datums) throw new Error("wrong number of outputs");
     if (rep === 0) {
+      firstStepMemory.result = memoryPoint();
       peakAfterFirst = peakRssBytes();
       continue;
     }
@@ -128,20 +137,27 @@ async function runTrain(config) {
   }
 
   const encodeMs = [];
+  const encodeCpuMs = [];
   let size = 0;
   for (let rep = 0; rep <= config.reps; rep++) {
+    const cpu0 = cpuSeconds();
     const start = performance.now();
     size = (await encode(data, config.zstd)).byteLength;
-    if (rep > 0) encodeMs.push(performance.now() - start);
+    if (rep > 0) {
+      encodeMs.push(performance.now() - start);
+      encodeCpuMs.push((cpuSeconds() - cpu0) * 1000);
+    }
   }
   const result = {
     encode_ms: encodeMs,
+    encode_cpu_ms: encodeCpuMs,
     submit_ms: submitMs,
     e2e_ms: e2eMs,
     body_bytes: size,
     rss_before_data_bytes: rssBeforeData,
     rss_with_data_bytes: rssWithData,
     peak_rss_first_step_bytes: peakAfterFirst,
+    first_step_memory: firstStepMemory,
     peak_rss_bytes: peakRssBytes(),
   };
   await client.close();

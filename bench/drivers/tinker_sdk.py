@@ -161,14 +161,18 @@ async def run_train(config: dict[str, Any]) -> dict[str, Any]:
         e2e_ms.append((end - start) * 1000)
 
     encode_ms: list[float] = []
+    encode_cpu_ms: list[float] = []
     size = 0
     for rep in range(config["reps"] + 1):
+        cpu0 = cpu_seconds()
         start = time.perf_counter()
         size = len(encode("bench:train:0", data, config["zstd"]))
         if rep > 0:
             encode_ms.append((time.perf_counter() - start) * 1000)
+            encode_cpu_ms.append((cpu_seconds() - cpu0) * 1000)
     return {
         "encode_ms": encode_ms,
+        "encode_cpu_ms": encode_cpu_ms,
         "submit_ms": submit_ms,
         "e2e_ms": e2e_ms,
         "body_bytes": size,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { BytesSemaphore, jsonResult, PollingFuture, QueueStateLogger } from "@tinker-ts/futures";
 import {
   type Clock,
@@ -164,7 +165,7 @@ export class ServiceClient {
   readonly #options: ServiceClientOptions;
   readonly #config: TinkerHttpConfig;
   readonly #instrumentation: Instrumentation;
-  readonly #closeController = new AbortController();
+  readonly #closeController = unboundedAbortController();
   #sessionHolder: Promise<ClientHolder> | undefined;
   #restHolder: Promise<ClientHolder> | undefined;
   #dispatchBudget: BytesSemaphore | undefined;
@@ -522,4 +523,15 @@ function definedAttributes(attributes: Record<string, string | undefined>): Reco
   return Object.fromEntries(
     Object.entries(attributes).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
+}
+
+/**
+ * An AbortController whose signal may have any number of listeners: the client's close signal is
+ * shared by every request in flight (a forward_backward of many chunks, thousands of samples), and
+ * Node's default cap of 10 would print a MaxListenersExceededWarning on the user's stderr.
+ */
+function unboundedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

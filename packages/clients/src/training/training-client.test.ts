@@ -86,6 +86,26 @@ describe("TrainingClient against tinker-local", () => {
 });
 
 describe("TrainingClient requests", () => {
+  it("keeps more than ten chunks in flight without a MaxListenersExceededWarning", async () => {
+    harness = await startHarness({ server: { clientConfig: { fwdbwd_max_chunk_len: 1 } } });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
+      const output = await training.forwardBackward(
+        Array.from({ length: 24 }, (_, i) => ceDatum(i + 1)),
+        "cross_entropy",
+      );
+      expect(output.loss_fn_outputs).toHaveLength(24);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+  });
+
   it("submits chunks one by one in seq_id order when parallel_fwdbwd_chunks is off", async () => {
     harness = await startHarness({
       server: { clientConfig: { fwdbwd_max_chunk_len: 2, parallel_fwdbwd_chunks: false } },

@@ -61,6 +61,7 @@ import {
   forwardLogprobs,
   mergeCustomMetrics,
 } from "./custom-loss-steps.js";
+import { EncodedChunk } from "./encoded-chunk.js";
 import type {
   ForwardBackwardOptions,
   LoadStateOptions,
@@ -125,12 +126,6 @@ const SDK_METHOD = {
   // 0.38 has no unload_model; named like the others for the day it does.
   unloadModel: "TrainingClient.unload_model",
 } as const;
-
-/** A forward_backward chunk, encoded at call time. */
-interface EncodedChunk {
-  readonly body: Uint8Array;
-  readonly bytes: number;
-}
 
 /**
  * Trains one LoRA model (Python `TrainingClient`, tinker-wire-spec.md §8). Get one from
@@ -583,7 +578,7 @@ export class TrainingClient {
         datumCount: data.length,
         chunkCount: chunks.length,
         seqId: reserved.id + 1,
-        requestBytes: reserved.encoded.reduce((sum, chunk) => sum + chunk.body.byteLength, 0),
+        requestBytes: reserved.encoded.reduce((sum, chunk) => sum + chunk.bodyBytes, 0),
       },
       (signal) => {
         const sent = this.#sendChunks(
@@ -608,15 +603,15 @@ export class TrainingClient {
     lossFnConfig: Readonly<Record<string, number | string>> | undefined,
     forwardOnly: boolean,
   ): EncodedChunk {
-    const body = encodeForwardBackwardRequest({
+    const request = {
       model_id: this.modelId,
       seq_id: requestId + 1,
       data,
       loss_fn: lossFn,
       ...(lossFnConfig === undefined ? {} : { loss_fn_config: { ...lossFnConfig } }),
       forward_only: forwardOnly,
-    });
-    return { body, bytes };
+    };
+    return new EncodedChunk(bytes, () => encodeForwardBackwardRequest(request));
   }
 
   /**
@@ -674,7 +669,7 @@ export class TrainingClient {
           path: "/api/v1/forward_backward",
           name: "forward_backward",
           sdkMethod,
-          body: chunk.body,
+          body: chunk.takeBody(),
           contentType: PROTOBUF_CONTENT_TYPE,
           compress: context.clientConfig.proto_compress_fwdbwd ? "zstd" : undefined,
         },
