@@ -746,6 +746,47 @@ describe("cancellation", () => {
     }
   });
 
+  it("runs on a controller it is given: aborting it cancels, cancel() aborts it, the signal is not used", async () => {
+    env.server.route("POST", POLL_PATH, { action: "hang" });
+    const controller = new AbortController();
+    const ignored = new AbortController();
+    const cancelled: string[] = [];
+    const f = future({
+      controller,
+      signal: ignored.signal,
+      onCancel: (id) => cancelled.push(id),
+    });
+    await waitFor(() => env.polls().length === 1);
+    ignored.abort(new Error("not linked"));
+    await settleIo();
+    expect(f.done).toBe(false);
+    const reason = new Error("operation over");
+    controller.abort(reason);
+    await expect(f).rejects.toBe(reason);
+    expect(cancelled).toEqual(["req-1"]);
+
+    const second = new AbortController();
+    const g = future({ controller: second });
+    await waitFor(() => env.polls().length === 2);
+    g.cancel(new Error("from cancel"));
+    expect(second.signal.reason).toEqual(new Error("from cancel"));
+    await expect(g).rejects.toThrow("from cancel");
+  });
+
+  it("with a known request id and an aborted signal, makes no poll and reports the cancel", async () => {
+    const cancelled: string[] = [];
+    const f = future({
+      submission: { request_id: "req-known" },
+      signal: AbortSignal.abort(new Error("too late")),
+      onCancel: (id) => cancelled.push(id),
+    });
+    await expect(f).rejects.toThrow("too late");
+    await settleIo();
+    expect(cancelled).toEqual(["req-known"]);
+    expect(env.polls()).toHaveLength(0);
+    expect(instrumentation.futures).toHaveLength(0);
+  });
+
   it("cancelling before the submission returned rejects at once and reports the id when it arrives", async () => {
     const submit = deferred<string>();
     const cancelled: string[] = [];

@@ -62,6 +62,14 @@ export interface PollingFutureOptions<T> {
   /** Cancels the future when it aborts, like {@link PollingFuture.cancel}. */
   readonly signal?: AbortSignal | undefined;
   /**
+   * The controller to run on, for a caller that already owns one for the whole operation and
+   * awaits the future itself: its abort cancels the future (so `signal` is then ignored), and
+   * {@link PollingFuture.cancel} aborts it. Saves the future's own controller, its signal and the
+   * listener linking it to `signal`, which count on a per-sample path. Default: a controller of
+   * the future's own.
+   */
+  readonly controller?: AbortController | undefined;
+  /**
    * The public SDK method whose request this future polls, such as
    * `TrainingClient.forward_backward`: every poll carries it as `x-sdk-method` (with
    * `x-sdk-version`), because Python SDK 0.38 polls inside the context of the call that created
@@ -110,13 +118,15 @@ export class PollingFuture<T> extends AbstractAPIFuture<T> {
 
   /** Starts the future; it makes no request until the submission has returned. */
   constructor(options: PollingFutureOptions<T>) {
-    super(options.http.clock, Promise.resolve(options.submission).then(requestIdOf));
+    const { submission, controller } = options;
+    super(options.http.clock, Promise.resolve(submission).then(requestIdOf), controller);
     this.#options = options;
     this.requestType = options.requestType;
     this.#createdAt = options.http.clock.now();
     // The caller's signal aborts our controller through one shared listener (see linkAbort).
-    const unlink = options.signal ? linkAbort(options.signal, this.controller) : undefined;
-    this.begin(this.#run(this.controller.signal, options.requestStartMs ?? this.#createdAt), unlink);
+    const unlink = options.signal && !controller ? linkAbort(options.signal, this.controller) : undefined;
+    const pending = typeof (submission as { then?: unknown } | null | undefined)?.then === "function";
+    this.begin(this.#run(this.controller.signal, options.requestStartMs ?? this.#createdAt, pending), unlink);
   }
 
   protected override timeoutError(timeoutMs: number): Error {
@@ -124,12 +134,15 @@ export class PollingFuture<T> extends AbstractAPIFuture<T> {
     return super.timeoutError(timeoutMs);
   }
 
-  async #run(signal: AbortSignal, requestStartMs: number): Promise<T> {
+  /** @param pending whether the submission was still a promise (else its id is known already). */
+  async #run(signal: AbortSignal, requestStartMs: number, pending: boolean): Promise<T> {
     const options = this.#options;
     const { http } = options;
     let requestId: string;
     try {
-      requestId = await raceAbort(this.requestId, signal);
+      // A known id needs no race (and no abort listener): check the signal once it is read.
+      requestId = await (pending ? raceAbort(this.requestId, signal) : this.requestId);
+      signal.throwIfAborted();
     } catch (error) {
       if (!signal.aborted) throw error;
       // The submit may still reach the server; ask for the cancel once its id is known.

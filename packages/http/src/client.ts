@@ -27,11 +27,14 @@ import {
   type OuterRetryEvent,
 } from "./execute-with-retries.js";
 import {
+  extendHeaders,
   type HeaderInit,
   hasHeader,
   mergeHeaders,
+  type PreparedHeaders,
   type PythonTimeoutType,
   platformHeaders,
+  prepareHeaders,
   readTimeoutHeader,
 } from "./headers.js";
 import { consoleLogger, type Logger, leveledLogger } from "./logger.js";
@@ -190,11 +193,14 @@ interface Shared {
   readonly observer: HttpObserver | undefined;
   readonly billing: BillingPause;
   /**
-   * The constant first layers of every request's headers (Accept, Accept-Encoding, then
-   * {@link platformHeaders}), merged once per client instead of once per request.
+   * The constant first layers of every request's headers, merged once per client and SDK method
+   * instead of once per request; keyed by the SDK method (undefined: none).
    */
-  readonly baseHeaders: Readonly<Record<string, string>>;
+  readonly constantHeaders: Map<string | undefined, PreparedHeaders>;
 }
+
+// SDK method names form a small fixed set; past this many, headers are merged per request.
+const MAX_CONSTANT_HEADER_SETS = 128;
 
 type AttemptResult =
   | { kind: "response"; response: RawResponse }
@@ -315,7 +321,7 @@ export class TinkerHttp {
         random: options.random ?? Math.random,
         observer: options.observer,
         billing: new BillingPause(clock, logger),
-        baseHeaders: baseHeaders(),
+        constantHeaders: new Map(),
         pools: new PoolSet({
           connectTimeoutMs: config.connectTimeoutMs,
           http2: config.http2,
@@ -515,20 +521,9 @@ export class TinkerHttp {
     timeoutMs: number,
     token: string | undefined,
   ): Record<string, string> {
-    const { config, baseHeaders } = this.#shared;
     const custom = options.headers ?? {};
-    const sdkMethod = options.sdkMethod
-      ? { "x-sdk-version": config.sdkVersion, "x-sdk-method": options.sdkMethod }
-      : undefined;
-    const merged = mergeHeaders(
-      baseHeaders,
-      // 0.38 places the method headers after the platform ones, before its custom headers.
-      sdkMethod,
-      {
-        "CF-Access-Client-Id": config.cloudflareClientId,
-        "CF-Access-Client-Secret": config.cloudflareClientSecret?.reveal(),
-      },
-      config.defaultHeaders,
+    return extendHeaders(
+      this.#constantHeaders(options.sdkMethod),
       callHeaders,
       custom,
       idempotencyKey && !hasHeader(custom, "X-Idempotency-Key")
@@ -543,7 +538,31 @@ export class TinkerHttp {
       method === "GET" ? { "Content-Type": null } : undefined,
       token ? { "X-API-Key": token } : undefined,
     );
-    return merged;
+  }
+
+  /**
+   * The layers every request of `sdkMethod` starts with, merged: `Accept` and `Accept-Encoding`
+   * first (that is where the Python SDK puts them), {@link platformHeaders} in its order, the
+   * method headers (0.38 places them after the platform ones, before its custom headers), the
+   * Cloudflare Access pair and the configured default headers. Constant for a client.
+   */
+  #constantHeaders(sdkMethod: string | undefined): PreparedHeaders {
+    const { config, constantHeaders } = this.#shared;
+    const cached = constantHeaders.get(sdkMethod);
+    if (cached) return cached;
+    const platform = platformHeaders();
+    const prepared = prepareHeaders(
+      { Accept: platform.Accept, "Accept-Encoding": ACCEPT_ENCODING },
+      platform,
+      sdkMethod ? { "x-sdk-version": config.sdkVersion, "x-sdk-method": sdkMethod } : undefined,
+      {
+        "CF-Access-Client-Id": config.cloudflareClientId,
+        "CF-Access-Client-Secret": config.cloudflareClientSecret?.reveal(),
+      },
+      config.defaultHeaders,
+    );
+    if (constantHeaders.size < MAX_CONSTANT_HEADER_SETS) constantHeaders.set(sdkMethod, prepared);
+    return prepared;
   }
 
   async #attempt(
@@ -554,6 +573,7 @@ export class TinkerHttp {
     timeoutMs: number,
   ): Promise<AttemptResult> {
     const { config, pools, logger } = this.#shared;
+    const debugging = config.logLevel === "debug";
     const signal = options.signal;
     let token = await this.#auth.getToken(signal);
     let method: string = options.method;
@@ -563,7 +583,8 @@ export class TinkerHttp {
     let replayed = false;
     for (let hops = 0; ; ) {
       const url = `${target.origin}${target.path}`;
-      logger.debug(`Sending HTTP Request: ${method} ${url}`);
+      // Per-request lines: skip building them unless they are logged.
+      if (debugging) logger.debug(`Sending HTTP Request: ${method} ${url}`);
       const dispatcher = pools.dispatcher(pool);
       let raw: RawResponse;
       try {
@@ -589,7 +610,7 @@ export class TinkerHttp {
           timeout,
         };
       }
-      logger.debug(`HTTP Response: ${method} ${url} ${raw.status}`);
+      if (debugging) logger.debug(`HTTP Response: ${method} ${url} ${raw.status}`);
 
       // 0.38: a 401 marked invalid_token gets one replay with a replaced token.
       if (
@@ -708,15 +729,4 @@ export class TinkerHttp {
       this.#shared.logger.warn(`An HTTP observer hook threw: ${String(error)}`);
     }
   }
-}
-
-/**
- * The headers every request starts from: `Accept` and `Accept-Encoding` first (that is where the
- * Python SDK puts them), then {@link platformHeaders} in its order. Constant for a process.
- */
-function baseHeaders(): Readonly<Record<string, string>> {
-  const platform = platformHeaders();
-  return Object.freeze(
-    mergeHeaders({ Accept: platform.Accept, "Accept-Encoding": ACCEPT_ENCODING }, platform),
-  );
 }

@@ -1,5 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mergeHeaders, readTimeoutHeader, stainlessArch, stainlessOs } from "./headers.js";
+import {
+  extendHeaders,
+  hasHeader,
+  mergeHeaders,
+  prepareHeaders,
+  readTimeoutHeader,
+  stainlessArch,
+  stainlessOs,
+} from "./headers.js";
 import { buildTarget, encodeQuery } from "./url.js";
 
 describe("platform header values (§1.3)", () => {
@@ -71,6 +80,59 @@ describe("mergeHeaders", () => {
   });
 });
 
+describe("extendHeaders", () => {
+  const name = fc.constantFrom(
+    "Accept",
+    "accept",
+    "ACCEPT",
+    "X-A",
+    "x-a",
+    "Content-Type",
+    "content-type",
+    "X-B",
+  );
+  const layer = fc.dictionary(
+    name,
+    fc.oneof(fc.string({ maxLength: 3 }), fc.constant(null), fc.constant(undefined)),
+    {
+      maxKeys: 4,
+    },
+  );
+  const layers = fc.array(fc.option(layer, { nil: undefined }), { maxLength: 4 });
+
+  it("gives the headers, in the order, of mergeHeaders over all the layers", () => {
+    fc.assert(
+      fc.property(layers, layers, (first, rest) => {
+        const extended = extendHeaders(prepareHeaders(...first), ...rest);
+        expect(Object.entries(extended)).toEqual(Object.entries(mergeHeaders(...first, ...rest)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("leaves the prepared headers as they were", () => {
+    const base = prepareHeaders({ Accept: "a", "X-A": "1" });
+    expect(extendHeaders(base, { accept: "b", "X-A": null, "X-B": "2" })).toEqual({
+      accept: "b",
+      "X-B": "2",
+    });
+    expect(Object.entries(extendHeaders(base, { "X-A": null }, { "X-A": "3" }))).toEqual([
+      ["Accept", "a"],
+      ["X-A", "3"],
+    ]);
+    expect(base).toEqual({ names: ["Accept", "X-A"], values: ["a", "1"], lowerNames: ["accept", "x-a"] });
+  });
+});
+
+describe("hasHeader", () => {
+  it("finds a set name in any case and ignores undefined values", () => {
+    expect(hasHeader({ "X-Stainless-Retry-Count": "1" }, "x-stainless-retry-count")).toBe(true);
+    expect(hasHeader({ "x-a": undefined, "x-b": null }, "X-A")).toBe(false);
+    expect(hasHeader({ "x-b": null }, "X-B")).toBe(true);
+    expect(hasHeader({}, "X-A")).toBe(false);
+  });
+});
+
 describe("URL building (§1.1)", () => {
   it("keeps the base path prefix and joins without escaping ids", () => {
     expect(buildTarget("https://h/services/tinker-prod", "/api/v1/x")).toEqual({
@@ -81,6 +143,8 @@ describe("URL building (§1.1)", () => {
       "/p/api/v1/runs/s:train:0/checkpoints/weights/n",
     );
     expect(buildTarget("http://h:8080", "api/v1/é x").path).toBe("/api/v1/%C3%A9%20x");
+    // Joined paths are remembered per base URL; the second call gives the same target.
+    expect(buildTarget("http://h:8080", "api/v1/é x", { q: 1 }).path).toBe("/api/v1/%C3%A9%20x?q=1");
   });
 
   it("joins onto whichever base URL each call names", () => {

@@ -67,26 +67,87 @@ export function platformHeaders(): Record<string, string> {
  * set a name fixes its position.
  */
 export function mergeHeaders(...layers: readonly (HeaderInit | undefined)[]): Record<string, string> {
-  // Runs for every request attempt, so it avoids Object.entries pairs and per-entry objects.
-  const spelling = new Map<string, string>();
-  const values = new Map<string, string>();
+  const merged: HeaderList = { names: [], values: [], lowerNames: [] };
+  applyLayers(merged, layers);
+  return toRecord(merged);
+}
+
+/**
+ * Header layers merged once (see {@link prepareHeaders}), to start many requests' headers from
+ * with {@link extendHeaders}.
+ */
+export interface PreparedHeaders {
+  /** Header names in order, spelled as the layer that set them last. */
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  /** `names` in lower case. */
+  readonly lowerNames: readonly string[];
+}
+
+/** The merge of `layers` as {@link mergeHeaders} does it, kept for {@link extendHeaders}. */
+export function prepareHeaders(...layers: readonly (HeaderInit | undefined)[]): PreparedHeaders {
+  const merged: HeaderList = { names: [], values: [], lowerNames: [] };
+  applyLayers(merged, layers);
+  return merged;
+}
+
+/**
+ * The same headers as `mergeHeaders(<the layers of base>, ...layers)`, without merging the layers
+ * of `base` again. Built for the per-request headers of the HTTP client, whose first layers are
+ * constant.
+ */
+export function extendHeaders(
+  base: PreparedHeaders,
+  ...layers: readonly (HeaderInit | undefined)[]
+): Record<string, string> {
+  const merged: HeaderList = {
+    names: base.names.slice(),
+    values: base.values.slice(),
+    lowerNames: base.lowerNames.slice(),
+  };
+  applyLayers(merged, layers);
+  return toRecord(merged);
+}
+
+interface HeaderList {
+  names: string[];
+  values: string[];
+  lowerNames: string[];
+}
+
+// Runs for every request attempt: parallel arrays and a linear search beat maps and per-entry
+// objects for the 20-odd headers of a request.
+function applyLayers(list: HeaderList, layers: readonly (HeaderInit | undefined)[]): void {
+  const { names, values, lowerNames } = list;
   for (const layer of layers) {
     if (!layer) continue;
     for (const name of Object.keys(layer)) {
       const value = layer[name];
       if (value === undefined) continue;
       const lower = lowerCase(name);
+      const at = lowerNames.indexOf(lower);
       if (value === null) {
-        spelling.delete(lower);
-        values.delete(lower);
+        // A removed name that comes back goes at the end.
+        if (at !== -1) {
+          names.splice(at, 1);
+          values.splice(at, 1);
+          lowerNames.splice(at, 1);
+        }
+      } else if (at === -1) {
+        names.push(name);
+        values.push(value);
+        lowerNames.push(lower);
       } else {
-        spelling.set(lower, name);
-        values.set(lower, value);
+        names[at] = name;
+        values[at] = value;
       }
     }
   }
+}
+
+function toRecord({ names, values }: HeaderList): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [lower, name] of spelling) out[name] = values.get(lower)!;
+  for (let i = 0; i < names.length; i++) out[names[i]!] = values[i]!;
   return out;
 }
 
@@ -106,8 +167,11 @@ function lowerCase(name: string): string {
 
 /** Whether `headers` has `name` (case-insensitive). */
 export function hasHeader(headers: HeaderInit, name: string): boolean {
-  const lower = name.toLowerCase();
-  return Object.entries(headers).some(([n, v]) => n.toLowerCase() === lower && v !== undefined);
+  const lower = lowerCase(name);
+  for (const key of Object.keys(headers)) {
+    if (headers[key] !== undefined && lowerCase(key) === lower) return true;
+  }
+  return false;
 }
 
 /**

@@ -46,19 +46,35 @@ export function buildTarget(
     return { origin: url.origin, path: `${url.pathname}${url.search}${sep}` };
   }
   const base = parseBase(baseUrl);
-  const joined = `${base.path}${path.replace(/^\/+/, "")}`.replace(needsEscape, (c) => encodeURIComponent(c));
+  let joined = base.joined.get(path);
+  if (joined === undefined) {
+    joined = `${base.path}${path.replace(/^\/+/, "")}`.replace(needsEscape, (c) => encodeURIComponent(c));
+    if (base.joined.size < MAX_JOINED_PATHS) base.joined.set(path, joined);
+  }
   return { origin: base.origin, path: `${joined}${qs}` };
 }
 
-// A client sends every request to one base URL; parsing it once saves a `new URL` per attempt.
-let lastBase: { readonly url: string; readonly origin: string; readonly path: string } | undefined;
+interface ParsedBase {
+  readonly url: string;
+  readonly origin: string;
+  /** The base path with a trailing `/`. */
+  readonly path: string;
+  /** Request paths joined onto it: the few endpoints a client calls most repeat on every call. */
+  readonly joined: Map<string, string>;
+}
 
-/** Origin of `baseUrl` and its path with a trailing `/`. */
-function parseBase(baseUrl: string): { readonly origin: string; readonly path: string } {
+// Bounded: paths with ids in them (checkpoints, runs) do not repeat.
+const MAX_JOINED_PATHS = 256;
+
+// A client sends every request to one base URL; parsing it once saves a `new URL` per attempt.
+let lastBase: ParsedBase | undefined;
+
+/** `baseUrl` parsed, with its joined paths. */
+function parseBase(baseUrl: string): ParsedBase {
   if (lastBase?.url !== baseUrl) {
     const base = new URL(baseUrl);
     const path = base.pathname.endsWith("/") ? base.pathname : `${base.pathname}/`;
-    lastBase = { url: baseUrl, origin: base.origin, path };
+    lastBase = { url: baseUrl, origin: base.origin, path, joined: new Map() };
   }
   return lastBase;
 }

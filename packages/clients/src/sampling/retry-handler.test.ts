@@ -293,10 +293,85 @@ describe("RetryHandler", () => {
     expect(await third).toBeInstanceOf(StuckRequestsError);
   });
 
-  it("stops its watchdog when it goes idle", async () => {
+  it("runs on a controller the caller gives: fn gets its signal and the watchdog aborts it", async () => {
+    const clock = new FakeClock({ mode: "manual" });
+    const handler = new RetryHandler({ clock, logger: silent, config: { progressTimeoutMs: 60_000 } });
+    const controller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const call = handler
+      .execute(
+        (signal) => {
+          seen = signal;
+          return new Promise<never>((_, reject) =>
+            signal.addEventListener("abort", () => reject(new Error("aborted"))),
+          );
+        },
+        { controller },
+      )
+      .catch((error: unknown) => error);
+    await settle();
+    expect(seen).toBe(controller.signal);
+    await clock.advance(60_000);
+    const error = await call;
+    expect(error).toBeInstanceOf(StuckRequestsError);
+    expect(controller.signal.reason).toBe(error);
+    expect(handler.stats.inProgress).toBe(0);
+  });
+
+  it("rejects with the reason the caller aborts its given controller with", async () => {
+    const handler = new RetryHandler({ clock: new FakeClock({ mode: "manual" }), logger: silent });
+    const controller = new AbortController();
+    const call = handler.execute(
+      (signal) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(new Error("attempt saw the abort"))),
+        ),
+      { controller },
+    );
+    await settle();
+    const reason = new Error("caller cancelled");
+    controller.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(handler.stats.inProgress).toBe(0);
+  });
+
+  it("stops its watchdog once it stays idle past the current turn of the event loop", async () => {
     const clock = new FakeClock({ mode: "manual" });
     const handler = new RetryHandler({ clock, logger: silent });
     await handler.execute(async () => 1);
+    // Calls that follow one another at once share one watchdog.
+    await handler.execute(async () => 2);
+    expect(clock.sleeps).toEqual([DEFAULT_RETRY_CONFIG.progressTimeoutMs]);
+    expect(clock.pending).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(clock.pending).toBe(0);
+  });
+
+  it("reports nothing stuck when the progress timeout passes while it is idle", async () => {
+    // A clock whose sleep the test ends by hand, within one turn of the event loop.
+    let now = 0;
+    let wake: (() => void) | undefined;
+    const clock = {
+      now: () => now,
+      sleep: (_ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          wake = resolve;
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+        }),
+    };
+    const logs: string[] = [];
+    const handler = new RetryHandler({
+      clock,
+      logger: { ...silent, error: (message: string) => logs.push(message) },
+      config: { progressTimeoutMs: 60_000 },
+    });
+    await handler.execute(async () => 1);
+    // The timeout passes before the idle check runs (a clock jump, a blocked event loop).
+    now += 60_000;
+    wake?.();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(logs).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await handler.execute(async () => "fresh")).toBe("fresh");
   });
 });

@@ -155,6 +155,13 @@ export interface RetryHandlerOptions {
 export interface RetryExecuteOptions {
   /** Stops waiting for a slot, the running attempt (through the signal it gets) and retry sleeps. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The controller of the caller's whole operation, when it has one: `fn` then gets its signal
+   * and the watchdog aborts it directly, instead of a controller of the call's own linked to
+   * `signal` (an AbortSignal and a listener per call, which count on the per-sample path).
+   * `signal` is ignored when this is given. Give a controller to one call at a time.
+   */
+  readonly controller?: AbortController | undefined;
   /** Names the function in telemetry (`func`). */
   readonly name?: string | undefined;
 }
@@ -197,6 +204,8 @@ export class RetryHandler {
   readonly #active = new Set<AbortController>();
   #lastProgress: number;
   #watchdogStop: AbortController | undefined;
+  /** Whether a check that stops the watchdog of an idle handler is scheduled. */
+  #idleCheck = false;
   #completed = 0;
   #retries = 0;
 
@@ -229,17 +238,20 @@ export class RetryHandler {
    * when `options.signal` aborts or the watchdog fires) and the 0-based attempt number.
    *
    * @throws the first non-retryable error of `fn`; {@link StuckRequestsError} from the watchdog;
-   *   `options.signal.reason` when the caller aborts.
+   *   `options.signal.reason` (or the reason `options.controller` was aborted with) when the
+   *   caller aborts.
    */
   async execute<T>(
     fn: (signal: AbortSignal, attempt: number) => Promise<T>,
     options: RetryExecuteOptions = {},
   ): Promise<T> {
-    const slot = await this.#slots.acquire(options.signal);
-    // One controller per call: the watchdog aborts it, and so does the caller's signal, through
-    // one shared listener rather than a per-call AbortSignal.any (slow on Node 20).
-    const watchdog = new AbortController();
-    const unlink = options.signal ? linkAbort(options.signal, watchdog) : undefined;
+    const given = options.controller;
+    const slot = await this.#slots.acquire(given ? given.signal : options.signal);
+    // One controller per call, which the watchdog aborts: the caller's own, or one linked to the
+    // caller's signal through one shared listener rather than a per-call AbortSignal.any (slow
+    // on Node 20).
+    const watchdog = given ?? new AbortController();
+    const unlink = !given && options.signal ? linkAbort(options.signal, watchdog) : undefined;
     try {
       if (this.#active.size === 0) this.#lastProgress = this.#clock.now();
       this.#active.add(watchdog);
@@ -249,13 +261,14 @@ export class RetryHandler {
       this.#completed += 1;
       return result;
     } catch (error) {
-      // An attempt aborted by the watchdog may fail with anything; the caller learns why.
-      if (watchdog.signal.aborted && !options.signal?.aborted) throw watchdog.signal.reason;
+      // An attempt aborted by the watchdog may fail with anything; the caller learns why. (A
+      // given controller's reason is the caller's, or the watchdog's if it came first.)
+      if (watchdog.signal.aborted && (given || !options.signal?.aborted)) throw watchdog.signal.reason;
       throw error;
     } finally {
       unlink?.();
       this.#active.delete(watchdog);
-      if (this.#active.size === 0) this.#stopWatchdog();
+      if (this.#active.size === 0) this.#stopWatchdogWhenIdle();
       slot.release();
     }
   }
@@ -323,12 +336,32 @@ export class RetryHandler {
     this.#watchdogStop = undefined;
   }
 
+  /**
+   * Stops the watchdog once the handler is still idle after the current turn of the event loop.
+   * A caller awaiting one sample after another makes the handler idle for a moment only; the
+   * watchdog then keeps running (the progress clock restarts all the same) rather than being
+   * torn down and set up again for every call.
+   */
+  #stopWatchdogWhenIdle(): void {
+    if (this.#idleCheck || !this.#watchdogStop) return;
+    this.#idleCheck = true;
+    setImmediate(() => {
+      this.#idleCheck = false;
+      if (this.#active.size === 0) this.#stopWatchdog();
+    });
+  }
+
   async #watch(stop: AbortSignal): Promise<void> {
     for (;;) {
       const waitMs = this.#lastProgress + this.config.progressTimeoutMs - this.#clock.now();
       if (waitMs > 0) {
         await this.#clock.sleep(waitMs, stop);
         continue;
+      }
+      // Idle, with the stop still to come: nothing is stuck.
+      if (this.#active.size === 0) {
+        this.#stopWatchdog();
+        return;
       }
       const error = new StuckRequestsError(this.config.progressTimeoutMs, this.#request);
       this.#logger.error(`[${this.name}] ${error.message}`);

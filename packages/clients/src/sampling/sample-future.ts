@@ -5,6 +5,12 @@ import type { Clock } from "@tinker-ts/http";
 export interface SampleFutureRun {
   /** Aborted by `cancel()`, by the caller's signal, or when the ServiceClient closes. */
   readonly signal: AbortSignal;
+  /**
+   * The controller behind `signal`. Steps of the work that need one of their own to abort (the
+   * RetryHandler's watchdog, the poll) run on it instead, so that a sample costs one
+   * AbortSignal however many steps it has.
+   */
+  readonly controller: AbortController;
   /** Report the request id of a submission the server accepted; only the first report counts. */
   readonly onRequestId: (requestId: string) => void;
 }
@@ -56,7 +62,7 @@ export class SampleFuture<T> extends AbstractAPIFuture<T> {
     );
     const result = Promise.resolve().then(() => {
       signal.throwIfAborted();
-      return run({ signal, onRequestId: resolveId });
+      return run({ signal, controller, onRequestId: resolveId });
     });
     this.begin(result, () => {
       for (const unlink of unlinks) unlink();

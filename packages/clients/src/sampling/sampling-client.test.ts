@@ -404,9 +404,9 @@ describe("SamplingClient against tinker-local", () => {
     expect(events.some((e) => e.event_name === "user_error")).toBe(true);
   });
 
-  it("fails a sample that made no progress for 2 h", async () => {
+  it("fails a sample that made no progress for 2 h, reported as a fatal error, not a cancellation", async () => {
     const clock = new FakeClock({ mode: "manual" });
-    const { h, sampler } = await setup({ clock, server: { pollTimeoutMs: 20 } });
+    const { h, sampler } = await setup({ clock, telemetry: true, server: { pollTimeoutMs: 20 } });
     await h.admin("POST", "/_admin/pause", { state: "paused_capacity", duration_ms: 600_000 });
     const future = sampler.sample(prompt, { samplingParams: { max_tokens: 1 } });
     await vi.waitFor(() => expect(h.requestsTo(POLL).length).toBeGreaterThanOrEqual(1));
@@ -415,6 +415,9 @@ describe("SamplingClient against tinker-local", () => {
     await clock.advance(1);
     await expect(future).rejects.toBeInstanceOf(StuckRequestsError);
     await expect(future).rejects.toThrow("No progress made in 7200s. Requests appear to be stuck.");
+    const events = await h.telemetryEvents();
+    const fatal = events.find((e) => e.event === "UNHANDLED_EXCEPTION");
+    expect(fatal).toMatchObject({ severity: "ERROR", error_type: "StuckRequestsError" });
   });
 
   it("keeps waiting past 2 h when the client config turns stuck detection off", async () => {

@@ -13,7 +13,12 @@ import { decodeSampleResponse } from "@tinker-ts/types/proto";
 import type { ClientContext } from "../context.js";
 import { type SampleDispatcher, sharedSampleDispatcher } from "./dispatch.js";
 import { estimatePromptBytes } from "./estimate.js";
-import { type RetryConfig, type RetryHandler, resolveRetryConfig } from "./retry-handler.js";
+import {
+  type RetryConfig,
+  type RetryHandler,
+  resolveRetryConfig,
+  StuckRequestsError,
+} from "./retry-handler.js";
 import { SampleFuture } from "./sample-future.js";
 import { retryHandlerFor, sampleCancelQueueFor } from "./shared.js";
 import {
@@ -221,8 +226,9 @@ export class SamplingClient {
     const sdkMethod = operation === "sample" ? "SamplingClient.sample" : "SamplingClient.compute_logprobs";
     return new SampleFuture<T>(
       async (run) => {
-        const attempt = (attemptSignal: AbortSignal) =>
-          this.#attempt(prompt, settings, estimatedBytes, attemptSignal, run.onRequestId, sdkMethod);
+        // Every attempt runs on the future's controller, which the RetryHandler's watchdog aborts too.
+        const attempt = () =>
+          this.#attempt(prompt, settings, estimatedBytes, run.controller, run.onRequestId, sdkMethod);
         try {
           return await context.instrumentation.operation(
             operation,
@@ -233,8 +239,8 @@ export class SamplingClient {
             },
             async (span) => {
               const response = useRetries
-                ? await this.#retryHandler.execute(attempt, { signal: run.signal, name: operation })
-                : await attempt(run.signal);
+                ? await this.#retryHandler.execute(attempt, { controller: run.controller, name: operation })
+                : await attempt();
               span.setAttributes({
                 sampledTokens: response.sequences.reduce((n, s) => n + s.tokens.length, 0),
               });
@@ -242,8 +248,11 @@ export class SamplingClient {
             },
           );
         } catch (error) {
-          // A cancellation is the caller's doing (Python's CancelledError is not captured).
-          if (run.signal.aborted) throw run.signal.reason;
+          // A cancellation is the caller's doing (Python's CancelledError is not captured); the
+          // watchdog's abort (a StuckRequestsError) is a failure.
+          if (run.signal.aborted && !(run.signal.reason instanceof StuckRequestsError)) {
+            throw run.signal.reason;
+          }
           await context.telemetry?.logFatalException(error);
           throw error;
         }
@@ -252,16 +261,20 @@ export class SamplingClient {
     );
   }
 
-  /** One attempt: a new seq_id, the dispatch throttle around the submit loop, then polling. */
+  /**
+   * One attempt: a new seq_id, the dispatch throttle around the submit loop, then polling, all
+   * on `controller`'s signal.
+   */
   async #attempt(
     prompt: ModelInput,
     settings: ValidatedSampleSettings,
     estimatedBytes: number,
-    signal: AbortSignal,
+    controller: AbortController,
     onRequestId: (requestId: string) => void,
     sdkMethod: string,
   ): Promise<SampleResponse> {
     const { http, clock, logger } = this.#context;
+    const signal = controller.signal;
     const seqId = this.#nextSeqId++;
     const body = this.#encode(prompt, settings, seqId);
     const startedAt = clock.now();
@@ -293,7 +306,7 @@ export class SamplingClient {
       responseBudget: this.#context.responseBudget,
       instrumentation: this.#context.instrumentation,
       telemetry: this.#context.telemetry,
-      signal,
+      controller,
       sdkMethod,
       onCancel: (requestId) => sampleCancelQueueFor(this.#context).enqueue(requestId),
     });

@@ -56,11 +56,19 @@ export interface SamplingHarness extends LoggedServer {
   closeContext(): void;
   /** A new sampling session on the harness session. */
   newSamplingSession(baseModel?: string): Promise<string>;
-  /** Generic telemetry events the server received. */
-  telemetryEvents(): Promise<
-    Array<{ event_name?: string; event_data?: Record<string, unknown>; severity?: string }>
-  >;
+  /** Telemetry events the server received (generic ones and `UNHANDLED_EXCEPTION`s). */
+  telemetryEvents(): Promise<ReceivedTelemetryEvent[]>;
   close(): Promise<void>;
+}
+
+/** The fields of a received telemetry event that tests read. */
+export interface ReceivedTelemetryEvent {
+  /** The event type, such as `GENERIC_EVENT` or `UNHANDLED_EXCEPTION`. */
+  event?: string;
+  event_name?: string;
+  event_data?: Record<string, unknown>;
+  severity?: string;
+  error_type?: string;
 }
 
 /** Starts tinker-local and builds a session-ful ClientContext against it. */
@@ -160,9 +168,7 @@ export async function startSamplingHarness(options: HarnessOptions = {}): Promis
     telemetryEvents: async () => {
       await telemetry?.close();
       const snapshot = (await admin("GET", "/_admin/telemetry")) as {
-        batches: Array<{
-          events: Array<{ event_name?: string; event_data?: Record<string, unknown>; severity?: string }>;
-        }>;
+        batches: Array<{ events: ReceivedTelemetryEvent[] }>;
       };
       return snapshot.batches.flatMap((batch) => batch.events);
     },

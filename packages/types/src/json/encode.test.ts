@@ -147,6 +147,26 @@ describe("encodeWireJson rejects what Python's json.dumps or pydantic would", ()
     expect(stop.message).toContain("matches none of the accepted forms");
   });
 
+  test("a union writes the first member that takes the value and reports the first member's error", () => {
+    expect(sample({ stop: "a" })).toContain('"stop":"a"');
+    expect(sample({ stop: ["a"] })).toContain('"stop":["a"]');
+    // The list-of-strings member fails half-way; nothing of its attempt reaches the body.
+    expect(sample({ stop: [1, 2] })).toContain('"sampling_params":{"stop":[1,2],"temperature":1.0');
+    expect(errorOf(() => sample({ stop: 5 })).message).toBe(
+      "sampling_params.stop: matches none of the accepted forms (first: sampling_params.stop: expected a string, got number 5)",
+    );
+    expect(errorOf(() => sample({ stop: [1, "a"] })).message).toBe(
+      "sampling_params.stop: matches none of the accepted forms (first: sampling_params.stop: expected a string, got an array)",
+    );
+    const chunks = errorOf(() =>
+      encodeRequestBody("SampleRequest", {
+        prompt: { chunks: [{ type: "video" }] },
+        sampling_params: {},
+      } as never),
+    );
+    expect(chunks.message).toBe("prompt.chunks[0]: matches none of the accepted forms");
+  });
+
   test("bytes, datetimes and strings", () => {
     const image = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
     const body = encodeRequestBody("SampleRequest", {

@@ -62,8 +62,11 @@ export function formatPath(parts: readonly PathPart[]): string {
   return out;
 }
 
+/** Writes one value of the schema it was compiled for onto `w.out`, or fails naming `w.path`. */
+type Write = (w: Writer, value: unknown) => void;
+
 class Writer {
-  readonly out: string[] = [];
+  out = "";
   readonly path: PathPart[] = [];
 
   fail(message: string): never {
@@ -82,166 +85,223 @@ class Writer {
  *   writes them;
  * - non-ASCII characters raw, never `\u` escaped.
  *
+ * Each schema is turned into a writer once (its first encode) and reused: the request bodies of
+ * a hot path (every `asample`) pay for the value, not for reading the schema again.
+ *
  * @throws InvalidInputError naming the field path for a missing required field, an unknown field,
  *   a wrong type, NaN/±Infinity, an out-of-range integer, invalid base64 or datetime text, or a
  *   string with a lone UTF-16 surrogate (not encodable as UTF-8).
  */
 export function encodeWireJson(schema: $ZodType, value: unknown): string {
   const writer = new Writer();
-  writeValue(writer, schema, value);
-  return writer.out.join("");
+  writerOf(schema)(writer, value);
+  return writer.out;
 }
 
-function writeValue(w: Writer, schema: $ZodType, value: unknown): void {
+// The writer of each schema, compiled from its definition on first use.
+const writers = new WeakMap<$ZodType, Write>();
+
+function writerOf(schema: $ZodType): Write {
+  let write = writers.get(schema);
+  if (!write) {
+    write = compile(schema);
+    writers.set(schema, write);
+  }
+  return write;
+}
+
+function compile(schema: $ZodType): Write {
   const def = defOf(schema);
   switch (def.type) {
     case "object":
-      writeObject(w, schema, def, value);
-      return;
+      return objectWriter(schema, def);
     case "optional":
     case "default":
-      writeValue(w, def.innerType!, value);
-      return;
-    case "nullable":
-      if (value === null) {
-        w.out.push("null");
-        return;
-      }
-      writeValue(w, def.innerType!, value);
-      return;
+      // The field's own handling of an unset value is the object writer's (see objectWriter).
+      return writerOf(def.innerType!);
+    case "nullable": {
+      const inner = writerOf(def.innerType!);
+      return (w: Writer, value: unknown) => {
+        if (value === null) w.out += "null";
+        else inner(w, value);
+      };
+    }
     case "string":
-      writeString(w, schema, def, value);
-      return;
+      return stringWriter(schema, def);
     case "number":
-      writeNumber(w, schema, def, value);
-      return;
+      return numberWriter(schema, def);
     case "boolean":
-      if (typeof value !== "boolean") w.fail(`expected a boolean, got ${describe(value)}`);
-      w.out.push(value ? "true" : "false");
-      return;
-    case "literal":
-      if (!def.values!.includes(value)) {
-        w.fail(`expected ${def.values!.map((v) => JSON.stringify(v)).join(" or ")}, got ${describe(value)}`);
-      }
-      w.out.push(JSON.stringify(value));
-      return;
+      return (w: Writer, value: unknown) => {
+        if (typeof value !== "boolean") w.fail(`expected a boolean, got ${describe(value)}`);
+        w.out += value ? "true" : "false";
+      };
+    case "literal": {
+      const values = def.values!;
+      return (w: Writer, value: unknown) => {
+        if (!values.includes(value)) {
+          w.fail(`expected ${values.map((v) => JSON.stringify(v)).join(" or ")}, got ${describe(value)}`);
+        }
+        w.out += JSON.stringify(value);
+      };
+    }
     case "enum": {
       const allowed = Object.values(def.entries!);
-      if (!allowed.includes(value)) {
-        w.fail(`expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}`);
-      }
-      w.out.push(JSON.stringify(value));
-      return;
+      return (w: Writer, value: unknown) => {
+        if (!allowed.includes(value)) {
+          w.fail(
+            `expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}`,
+          );
+        }
+        w.out += JSON.stringify(value);
+      };
     }
     case "array":
-      writeArray(w, def.element!, value);
-      return;
+      return arrayWriter(def.element!);
     case "tuple":
-      writeTuple(w, def.items!, value);
-      return;
+      return tupleWriter(def.items!);
     case "record":
-      writeRecord(w, def.valueType!, value);
-      return;
+      return recordWriter(def.valueType!);
     case "union":
-      writeUnion(w, def.options!, value);
-      return;
+      return unionWriter(def.options!);
     case "unknown":
     case "any":
-      writeFreeJson(w, value);
-      return;
+      return writeFreeJson;
     default:
-      throw new Error(`encodeWireJson: unsupported schema type "${def.type}"`);
+      // Only a value that reaches this schema fails, as when the schema was interpreted per value.
+      return () => {
+        throw new Error(`encodeWireJson: unsupported schema type "${def.type}"`);
+      };
   }
 }
 
-function writeObject(w: Writer, schema: $ZodType, def: Def, value: unknown): void {
-  if (!isPlainObject(value)) w.fail(`expected an object, got ${describe(value)}`);
-  const keepNull = rawBodies.has(schema);
+interface FieldWriter {
+  readonly key: string;
+  /** The field's definition: its `defaultValue` is read per use (zod may compute it). */
+  readonly def: Def;
+  readonly nullable: boolean;
+  /** `"key":`, and with the comma that separates it from an earlier field. */
+  readonly first: string;
+  readonly next: string;
+  readonly write: Write;
+}
+
+function objectWriter(schema: $ZodType, def: Def): Write {
   const shape = def.shape!;
-  const start = w.out.length;
-  w.out.push("{");
-  let first = true;
-  for (const key of Object.keys(shape)) {
-    const field = shape[key]!;
-    let fieldValue = value[key];
-    w.path.push(key);
-    if (fieldValue === null && !(keepNull && defOf(field).type === "nullable")) fieldValue = undefined;
-    if (fieldValue === undefined) {
-      const fieldDef = defOf(field);
-      if (fieldDef.type === "default") {
-        fieldValue = fieldDef.defaultValue;
-      } else if (fieldDef.type === "optional") {
-        w.path.pop();
-        continue;
-      } else {
-        // pydantic's exclude_none drops a None even from a required field; only missing is an error.
-        if (value[key] === null) {
+  const fields: FieldWriter[] = Object.keys(shape).map((key) => {
+    const fieldDef = defOf(shape[key]!);
+    const name = `${JSON.stringify(key)}:`;
+    return {
+      key,
+      def: fieldDef,
+      nullable: fieldDef.type === "nullable",
+      first: name,
+      next: `,${name}`,
+      write: writerOf(shape[key]!),
+    };
+  });
+  const openExtras = def.catchall !== undefined && defOf(def.catchall).type === "unknown";
+  const refined = def.checks !== undefined && def.checks.length > 0;
+  return (w: Writer, value: unknown) => {
+    if (!isPlainObject(value)) w.fail(`expected an object, got ${describe(value)}`);
+    // Looked up per value, so that a schema marked after its first encode is still honoured.
+    const keepNull = rawBodies.has(schema);
+    const start = w.out.length;
+    w.out += "{";
+    let first = true;
+    for (const field of fields) {
+      const key = field.key;
+      let fieldValue = value[key];
+      w.path.push(key);
+      if (fieldValue === null && !(keepNull && field.nullable)) fieldValue = undefined;
+      if (fieldValue === undefined) {
+        const kind = field.def.type;
+        if (kind === "default") {
+          fieldValue = field.def.defaultValue;
+        } else if (kind === "optional") {
           w.path.pop();
           continue;
+        } else {
+          // pydantic's exclude_none drops a None even from a required field; only missing is an error.
+          if (value[key] === null) {
+            w.path.pop();
+            continue;
+          }
+          w.fail("is required");
         }
-        w.fail("is required");
       }
+      w.out += first ? field.first : field.next;
+      first = false;
+      field.write(w, fieldValue);
+      w.path.pop();
     }
-    w.out.push(first ? "" : ",", JSON.stringify(key), ":");
-    first = false;
-    writeValue(w, field, fieldValue);
-    w.path.pop();
-  }
-  const catchallType = def.catchall ? defOf(def.catchall).type : undefined;
-  for (const key of Object.keys(value)) {
-    if (Object.hasOwn(shape, key)) continue;
-    const extra = value[key];
-    if (extra === undefined || extra === null) continue;
-    w.path.push(key);
-    // pydantic extra="allow" models (optimizer families) send extra fields after the declared ones.
-    if (catchallType !== "unknown") w.fail("is not a field of this model");
-    w.out.push(first ? "" : ",", JSON.stringify(key), ":");
-    first = false;
-    writeFreeJson(w, extra);
-    w.path.pop();
-  }
-  w.out.push("}");
-  if (def.checks && def.checks.length > 0) {
-    // Object-level refinements (for example "exactly one of adam_params/optimizer_params") run on
-    // the encoded form; only small models carry one.
-    const result = safeParse(schema, JSON.parse(w.out.slice(start).join("")));
-    if (!result.success) w.fail(result.error.issues.map((issue) => issue.message).join("; "));
-  }
+    for (const key of Object.keys(value)) {
+      if (Object.hasOwn(shape, key)) continue;
+      const extra = value[key];
+      if (extra === undefined || extra === null) continue;
+      w.path.push(key);
+      // pydantic extra="allow" models (optimizer families) send extra fields after the declared ones.
+      if (!openExtras) w.fail("is not a field of this model");
+      w.out += `${first ? "" : ","}${JSON.stringify(key)}:`;
+      first = false;
+      writeFreeJson(w, extra);
+      w.path.pop();
+    }
+    w.out += "}";
+    if (refined) {
+      // Object-level refinements (for example "exactly one of adam_params/optimizer_params") run on
+      // the encoded form; only small models carry one.
+      const result = safeParse(schema, JSON.parse(w.out.slice(start)));
+      if (!result.success) w.fail(result.error.issues.map((issue) => issue.message).join("; "));
+    }
+  };
 }
 
-function writeString(w: Writer, schema: $ZodType, def: Def, value: unknown): void {
+function stringWriter(schema: $ZodType, def: Def): Write {
   if (schema === WireBytesSchema) {
-    if (value instanceof Uint8Array) {
-      w.out.push(`"${bytesToBase64(value)}"`);
-      return;
-    }
-    if (typeof value !== "string" || base64ToBytes(value) === undefined) {
-      w.fail(`expected bytes (a Uint8Array or a base64 string), got ${describe(value)}`);
-    }
-    w.out.push(JSON.stringify(value));
-    return;
+    return (w: Writer, value: unknown) => {
+      if (value instanceof Uint8Array) {
+        w.out += `"${bytesToBase64(value)}"`;
+        return;
+      }
+      if (typeof value !== "string" || base64ToBytes(value) === undefined) {
+        w.fail(`expected bytes (a Uint8Array or a base64 string), got ${describe(value)}`);
+      }
+      w.out += JSON.stringify(value);
+    };
   }
   if (schema === WireDatetimeSchema) {
-    const text = typeof value === "string" || value instanceof Date ? formatPythonDatetime(value) : undefined;
-    if (text === undefined) w.fail(`expected a Date or an ISO 8601 datetime string, got ${describe(value)}`);
-    w.out.push(`"${text}"`);
-    return;
+    return (w: Writer, value: unknown) => {
+      const text =
+        typeof value === "string" || value instanceof Date ? formatPythonDatetime(value) : undefined;
+      if (text === undefined)
+        w.fail(`expected a Date or an ISO 8601 datetime string, got ${describe(value)}`);
+      w.out += `"${text}"`;
+    };
   }
-  if (typeof value !== "string") w.fail(`expected a string, got ${describe(value)}`);
-  if (def.checks && def.checks.length > 0) {
-    const result = safeParse(schema, value);
-    if (!result.success) w.fail(result.error.issues.map((issue) => issue.message).join("; "));
-  }
-  w.out.push(quote(w, value));
+  const checked = def.checks !== undefined && def.checks.length > 0;
+  return (w: Writer, value: unknown) => {
+    if (typeof value !== "string") w.fail(`expected a string, got ${describe(value)}`);
+    if (checked) {
+      const result = safeParse(schema, value);
+      if (!result.success) w.fail(result.error.issues.map((issue) => issue.message).join("; "));
+    }
+    w.out += quote(w, value);
+  };
 }
 
-function writeNumber(w: Writer, schema: $ZodType, def: Def, value: unknown): void {
-  const text = def.format === "safeint" ? intText(w, value) : floatText(w, value);
-  if (def.checks && def.checks.length > 0) {
+function numberWriter(schema: $ZodType, def: Def): Write {
+  const text = def.format === "safeint" ? intText : floatText;
+  if (def.checks === undefined || def.checks.length === 0) {
+    return (w: Writer, value: unknown) => {
+      w.out += text(w, value);
+    };
+  }
+  return (w: Writer, value: unknown) => {
+    const written = text(w, value);
     const result = safeParse(schema, value);
     if (!result.success) w.fail(result.error.issues.map((issue) => issue.message).join("; "));
-  }
-  w.out.push(text);
+    w.out += written;
+  };
 }
 
 function intText(w: Writer, value: unknown): string {
@@ -269,112 +329,183 @@ function floatText(w: Writer, value: unknown): string {
   return formatPythonFloat(value);
 }
 
-function writeArray(w: Writer, element: $ZodType, value: unknown): void {
-  if (!Array.isArray(value) && !isNumericTypedArray(value)) {
-    w.fail(`expected an array, got ${describe(value)}`);
-  }
-  const items = value as ArrayLike<unknown>;
+function arrayWriter(element: $ZodType): Write {
   const elementDef = defOf(element);
-  const parts: string[] = new Array(items.length);
+  const expectArray = (w: Writer, value: unknown): ArrayLike<unknown> => {
+    if (!Array.isArray(value) && !isNumericTypedArray(value)) {
+      w.fail(`expected an array, got ${describe(value)}`);
+    }
+    return value as ArrayLike<unknown>;
+  };
   if (elementDef.type === "number" && !elementDef.checks?.length) {
-    // Fast path for token ids and tensor data: no per-element path bookkeeping unless one fails.
-    const format = elementDef.format === "safeint" ? intText : floatText;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (typeof item === "number" && elementDef.format === "safeint" && Number.isSafeInteger(item)) {
-        parts[i] = String(item);
-        continue;
+    // Token ids and tensor data: no per-element path bookkeeping unless one fails.
+    const ints = elementDef.format === "safeint";
+    const format = ints ? intText : floatText;
+    return (w: Writer, value: unknown) => {
+      const items = expectArray(w, value);
+      const parts: string[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (ints && typeof item === "number" && Number.isSafeInteger(item)) {
+          parts[i] = String(item);
+          continue;
+        }
+        w.path.push(i);
+        parts[i] = format(w, item);
+        w.path.pop();
       }
+      w.out += `[${parts.join(",")}]`;
+    };
+  }
+  const write = writerOf(element);
+  return (w: Writer, value: unknown) => {
+    const items = expectArray(w, value);
+    w.out += "[";
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) w.out += ",";
       w.path.push(i);
-      parts[i] = format(w, item);
+      write(w, items[i]);
       w.path.pop();
     }
-    w.out.push(`[${parts.join(",")}]`);
-    return;
-  }
-  w.out.push("[");
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) w.out.push(",");
-    w.path.push(i);
-    writeValue(w, element, items[i]);
-    w.path.pop();
-  }
-  w.out.push("]");
+    w.out += "]";
+  };
 }
 
-function writeTuple(w: Writer, items: $ZodType[], value: unknown): void {
-  if (!Array.isArray(value) || value.length !== items.length) {
-    w.fail(`expected an array of ${items.length} items, got ${describe(value)}`);
-  }
-  w.out.push("[");
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) w.out.push(",");
-    w.path.push(i);
-    writeValue(w, items[i]!, value[i]);
-    w.path.pop();
-  }
-  w.out.push("]");
-}
-
-function writeRecord(w: Writer, valueType: $ZodType, value: unknown): void {
-  if (!isPlainObject(value)) w.fail(`expected an object, got ${describe(value)}`);
-  w.out.push("{");
-  let first = true;
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    if (item === undefined) continue;
-    w.path.push(key);
-    w.out.push(first ? "" : ",", quote(w, key), ":");
-    first = false;
-    writeValue(w, valueType, item);
-    w.path.pop();
-  }
-  w.out.push("}");
-}
-
-function writeUnion(w: Writer, options: $ZodType[], value: unknown): void {
-  // Skip options whose literal fields (`type`, `event`, `dtype`) contradict the value, so that
-  // the error reported is the one of the form the caller meant.
-  const candidates = options.filter((option) => !literalMismatch(option, value));
-  // One form left (a chunk picked by its `type`): write it in place. On failure `w` is thrown
-  // away by whoever catches, and the error is the one the loop below would throw.
-  if (candidates.length === 1) {
-    writeValue(w, candidates[0]!, value);
-    return;
-  }
-  let firstError: InvalidInputError | undefined;
-  for (const option of candidates) {
-    const attempt = new Writer();
-    attempt.path.push(...w.path);
-    try {
-      writeValue(attempt, option, value);
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      firstError ??= error;
-      continue;
+function tupleWriter(items: $ZodType[]): Write {
+  const writes = items.map(writerOf);
+  return (w: Writer, value: unknown) => {
+    if (!Array.isArray(value) || value.length !== writes.length) {
+      w.fail(`expected an array of ${writes.length} items, got ${describe(value)}`);
     }
-    w.out.push(attempt.out.join(""));
-    return;
-  }
-  if (candidates.length === 1 && firstError) throw firstError;
-  w.fail(`matches none of the accepted forms${firstError ? ` (first: ${firstError.message})` : ""}`);
+    w.out += "[";
+    for (let i = 0; i < writes.length; i++) {
+      if (i > 0) w.out += ",";
+      w.path.push(i);
+      writes[i]!(w, value[i]);
+      w.path.pop();
+    }
+    w.out += "]";
+  };
 }
 
-function literalMismatch(option: $ZodType, value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
-  for (const [key, allowed] of literalFieldsOf(option)) {
+function recordWriter(valueType: $ZodType): Write {
+  const write = writerOf(valueType);
+  return (w: Writer, value: unknown) => {
+    if (!isPlainObject(value)) w.fail(`expected an object, got ${describe(value)}`);
+    w.out += "{";
+    let first = true;
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      if (item === undefined) continue;
+      w.path.push(key);
+      w.out += `${first ? "" : ","}${quote(w, key)}:`;
+      first = false;
+      write(w, item);
+      w.path.pop();
+    }
+    w.out += "}";
+  };
+}
+
+interface UnionMember {
+  readonly write: Write;
+  /** The member's literal fields (`type`, `event`, `dtype`) with their allowed values. */
+  readonly literals: ReadonlyArray<readonly [string, readonly unknown[]]>;
+  /** Whether the member refuses every value of this JavaScript kind, decided without writing. */
+  readonly refuses: (value: unknown) => boolean;
+}
+
+function unionWriter(options: $ZodType[]): Write {
+  const members: UnionMember[] = options.map((option) => ({
+    write: writerOf(option),
+    literals: literalFieldsOf(option),
+    refuses: refusalOf(option),
+  }));
+  return (w: Writer, value: unknown) => {
+    // Skip members whose literal fields contradict the value, so that the error reported is the
+    // one of the form the caller meant.
+    let candidates = 0;
+    let last: UnionMember | undefined;
+    for (const member of members) {
+      if (!literalMismatch(member, value)) {
+        candidates += 1;
+        last = member;
+      }
+    }
+    // One form left (a chunk picked by its `type`): write it in place.
+    if (candidates === 1) {
+      last!.write(w, value);
+      return;
+    }
+    // Otherwise the first member that writes the value wins (the order is the schema's). A member
+    // that cannot take this kind of value is passed over without the cost of an error; the error
+    // reported is the first candidate's, made only then.
+    const start = w.out.length;
+    const depth = w.path.length;
+    let firstFailed: UnionMember | undefined;
+    let firstError: InvalidInputError | undefined;
+    for (const member of members) {
+      if (literalMismatch(member, value)) continue;
+      if (member.refuses(value)) {
+        firstFailed ??= member;
+        continue;
+      }
+      try {
+        member.write(w, value);
+        return;
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        w.out = w.out.slice(0, start);
+        w.path.length = depth;
+        if (!firstFailed) {
+          firstFailed = member;
+          firstError = error;
+        }
+      }
+    }
+    if (firstFailed && !firstError) firstError = errorOf(w, firstFailed, value);
+    w.fail(`matches none of the accepted forms${firstError ? ` (first: ${firstError.message})` : ""}`);
+  };
+}
+
+/** The InvalidInputError `member` fails `value` with (it is known to fail). */
+function errorOf(w: Writer, member: UnionMember, value: unknown): InvalidInputError | undefined {
+  const attempt = new Writer();
+  attempt.path.push(...w.path);
+  try {
+    member.write(attempt, value);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * A check that is true only for values the schema's writer is sure to refuse, by their
+ * JavaScript kind: a plain string for a string schema, an array for an array schema, a plain
+ * object for an object schema. Anything else is left to the writer.
+ */
+function refusalOf(schema: $ZodType): (value: unknown) => boolean {
+  const { type } = defOf(schema);
+  if (type === "string" && schema !== WireBytesSchema && schema !== WireDatetimeSchema) {
+    return (value) => typeof value !== "string";
+  }
+  if (type === "array") return (value) => !Array.isArray(value) && !isNumericTypedArray(value);
+  if (type === "object") return (value) => !isPlainObject(value);
+  return () => false;
+}
+
+function literalMismatch(member: UnionMember, value: unknown): boolean {
+  if (member.literals.length === 0 || !isPlainObject(value)) return false;
+  for (const [key, allowed] of member.literals) {
     const given = value[key];
     if (given !== undefined && !allowed.includes(given)) return true;
   }
   return false;
 }
 
-// The literal fields of each union member, found once per schema rather than once per value.
-const literalFields = new WeakMap<$ZodType, ReadonlyArray<readonly [string, readonly unknown[]]>>();
-
 function literalFieldsOf(option: $ZodType): ReadonlyArray<readonly [string, readonly unknown[]]> {
-  let fields = literalFields.get(option);
-  if (fields) return fields;
   const found: (readonly [string, readonly unknown[]])[] = [];
   const def = defOf(option);
   if (def.type === "object") {
@@ -384,51 +515,49 @@ function literalFieldsOf(option: $ZodType): ReadonlyArray<readonly [string, read
       if (fieldDef.type === "literal") found.push([key, fieldDef.values!]);
     }
   }
-  fields = found;
-  literalFields.set(option, fields);
-  return fields;
+  return found;
 }
 
 /** pydantic `Any` values: JSON as JavaScript writes it (integral floats come out as `1`, not `1.0`). */
 function writeFreeJson(w: Writer, value: unknown): void {
   if (value === null) {
-    w.out.push("null");
+    w.out += "null";
   } else if (typeof value === "boolean") {
-    w.out.push(value ? "true" : "false");
+    w.out += value ? "true" : "false";
   } else if (typeof value === "number") {
     if (!Number.isFinite(value)) w.fail(`is ${value}; JSON cannot carry NaN or ±Infinity`);
-    w.out.push(JSON.stringify(value));
+    w.out += JSON.stringify(value);
   } else if (typeof value === "bigint") {
-    w.out.push(intText(w, value));
+    w.out += intText(w, value);
   } else if (typeof value === "string") {
-    w.out.push(quote(w, value));
+    w.out += quote(w, value);
   } else if (value instanceof Date) {
     const text = formatPythonDatetime(value);
     if (text === undefined) w.fail("is an invalid Date");
-    w.out.push(`"${text}"`);
+    w.out += `"${text}"`;
   } else if (Array.isArray(value) || isNumericTypedArray(value)) {
     const items = value as ArrayLike<unknown>;
-    w.out.push("[");
+    w.out += "[";
     for (let i = 0; i < items.length; i++) {
-      if (i > 0) w.out.push(",");
+      if (i > 0) w.out += ",";
       w.path.push(i);
       writeFreeJson(w, items[i]);
       w.path.pop();
     }
-    w.out.push("]");
+    w.out += "]";
   } else if (isPlainObject(value)) {
-    w.out.push("{");
+    w.out += "{";
     let first = true;
     for (const key of Object.keys(value)) {
       const item = value[key];
       if (item === undefined) continue;
       w.path.push(key);
-      w.out.push(first ? "" : ",", quote(w, key), ":");
+      w.out += `${first ? "" : ","}${quote(w, key)}:`;
       first = false;
       writeFreeJson(w, item);
       w.path.pop();
     }
-    w.out.push("}");
+    w.out += "}";
   } else {
     w.fail(`cannot be written as JSON (${describe(value)})`);
   }

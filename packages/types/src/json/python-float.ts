@@ -9,22 +9,22 @@
  * @throws RangeError for NaN and ±Infinity, which JSON cannot carry (callers report the field).
  */
 export function formatPythonFloat(value: number): string {
+  const magnitude = Math.abs(value);
+  // Between 1e-4 and 1e16 both languages print fixed notation with the same shortest digits
+  // (JS keeps it from 1e-7 up to 1e21): only Python's `.0` on integral values differs. This is
+  // where sampling parameters and timings fall, so they skip the layout work below.
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    const text = String(value);
+    return Number.isInteger(value) ? `${text}.0` : text;
+  }
   if (!Number.isFinite(value)) throw new RangeError(`${value} is not a finite number`);
   if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
-  // toExponential() without an argument gives the shortest round-tripping digits: "-1.25e-7".
+  // Below 1e-4 or from 1e16 on, Python prints scientific notation. toExponential() without an
+  // argument gives the shortest round-tripping digits: "-1.25e-7".
   const exponential = value.toExponential();
   const ePos = exponential.indexOf("e");
-  const sign = value < 0 ? "-" : "";
-  const digits = exponential.slice(sign.length, ePos).replace(".", "");
+  const mantissa = exponential.slice(0, ePos);
   const exponent = Number(exponential.slice(ePos + 1));
-
-  if (exponent < -4 || exponent >= 16) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const expSign = exponent < 0 ? "-" : "+";
-    return `${sign}${mantissa}e${expSign}${String(Math.abs(exponent)).padStart(2, "0")}`;
-  }
-  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
-  const intDigits = exponent + 1;
-  if (digits.length <= intDigits) return `${sign}${digits}${"0".repeat(intDigits - digits.length)}.0`;
-  return `${sign}${digits.slice(0, intDigits)}.${digits.slice(intDigits)}`;
+  const expSign = exponent < 0 ? "-" : "+";
+  return `${mantissa}e${expSign}${String(Math.abs(exponent)).padStart(2, "0")}`;
 }
