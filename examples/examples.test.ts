@@ -66,6 +66,7 @@ describe("examples against tinker-local", () => {
         expect.stringMatching(/^train_step /),
         expect.stringMatching(/^ {2}tinker\.forward_backward /),
         expect.stringMatching(/^ {4}tinker\.future\.ForwardBackward /),
+        expect.stringMatching(/^ {6}POST /),
         expect.stringMatching(/^ {2}tinker\.optim_step /),
       ]),
     );

@@ -60,7 +60,8 @@ export interface OtelExampleResult {
 /**
  * Traces one training step.
  *
- * @throws Error when the SDK's spans are missing or not parented under `train_step`.
+ * @throws Error when the SDK's spans are missing or not parented under `train_step`, or the
+ *   future's polls are not parented under the future.
  */
 export async function run(options: OtelExampleOptions = {}): Promise<OtelExampleResult> {
   const log = options.log ?? console.log;
@@ -112,6 +113,10 @@ export async function run(options: OtelExampleOptions = {}): Promise<OtelExample
     }
     if (parentOf(future) !== forwardBackward.spanContext().spanId) {
       throw new Error("The future's span is not a child of its operation's span.");
+    }
+    const futureId = future.spanContext().spanId;
+    if (!spans.some((s) => s.name === "POST" && parentOf(s) === futureId)) {
+      throw new Error("The future's polls (POST /api/v1/retrieve_future) are not children of its span.");
     }
     return { spans, tree };
   } finally {

@@ -1,6 +1,9 @@
 import { BytesSemaphore } from "@tinker-ts/futures";
 import {
   APIStatusError,
+  type AttemptEvent,
+  type AttemptObservation,
+  type AttemptStart,
   authenticateForClientConfig,
   type Clock,
   DynamicConfigRefresher,
@@ -237,9 +240,11 @@ async function refreshLoop(
 }
 
 /**
- * Reports the holder's `executeWithRetries` failures as the Python SDK does (event
- * `InternalClientHolder.execute_with_retries.exception`, §7.2) and counts its retries in the
- * OpenTelemetry metrics. The reporter is attached once the bootstrap created it.
+ * Connects the HTTP layer to telemetry: one `Instrumentation.httpAttempt` span per HTTP attempt
+ * (retries and `retrieve_future` polls included, W3C trace context added when enabled), and the
+ * holder's `executeWithRetries` failures reported as the Python SDK does (event
+ * `InternalClientHolder.execute_with_retries.exception`, §7.2) and counted in the OpenTelemetry
+ * metrics. The reporter is attached once the bootstrap created it.
  */
 class HolderObserver implements HttpObserver {
   telemetry: TelemetryReporter | undefined;
@@ -247,6 +252,26 @@ class HolderObserver implements HttpObserver {
 
   constructor(instrumentation: Instrumentation) {
     this.#instrumentation = instrumentation;
+  }
+
+  startAttempt(start: AttemptStart): AttemptObservation {
+    const span = this.#instrumentation.httpAttempt({
+      method: start.method,
+      url: start.url,
+      pool: start.pool,
+      resendCount: start.retryCount,
+      ...(start.requestBytes === undefined ? {} : { requestBytes: start.requestBytes }),
+    });
+    return {
+      addHeaders: (headers) => span.injectTraceContext(headers),
+      end: (event, error) =>
+        span.end({
+          ...(event.status === undefined ? {} : { statusCode: event.status }),
+          ...(error === undefined ? {} : { error }),
+          ...(event.requestId === undefined ? {} : { requestId: event.requestId }),
+          ...(event.willRetry ? { retryReason: retryReasonOf(event) } : {}),
+        }),
+    };
   }
 
   onOuterRetryError(event: OuterRetryEvent): void {
@@ -274,4 +299,10 @@ class HolderObserver implements HttpObserver {
       event.isRetryable || userError ? "WARNING" : "ERROR",
     );
   }
+}
+
+/** Why the HTTP layer retries an attempt, as telemetry names it: `status_503`, `timeout`, `connection_error`. */
+function retryReasonOf(event: AttemptEvent): string {
+  if (event.status !== undefined) return `status_${event.status}`;
+  return event.error === "timeout" ? "timeout" : "connection_error";
 }

@@ -4,7 +4,7 @@ import { InvalidInputError, TinkerError } from "@tinker-ts/types";
 import { Agent, errors as undiciErrors } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AuthProvider } from "./auth.js";
-import { type AttemptEvent, TinkerHttp, type TinkerHttpOptions } from "./client.js";
+import { type AttemptEvent, type AttemptStart, TinkerHttp, type TinkerHttpOptions } from "./client.js";
 import {
   APIConnectionError,
   APIResponseValidationError,
@@ -612,6 +612,73 @@ describe("cancellation, redirects, auth replay and observability", () => {
       },
     ]);
     expect(logLines.some((l) => l.level === "warn" && l.message.includes("hook bug"))).toBe(true);
+  });
+
+  it("starts one observation per attempt: its headers are sent and it receives the outcome", async () => {
+    server.enqueue("POST", FULL, { status: 503 }, { json: {}, headers: { "x-request-id": "r2" } });
+    const starts: AttemptStart[] = [];
+    const ends: Array<{ status: number | undefined; requestId: string | undefined; error: unknown }> = [];
+    await client({
+      observer: {
+        startAttempt: (start) => {
+          starts.push(start);
+          return {
+            addHeaders: (headers) => {
+              headers["traceparent"] = `attempt-${start.retryCount}`;
+            },
+            end: (event, error) => ends.push({ status: event.status, requestId: event.requestId, error }),
+          };
+        },
+      },
+    }).request({ method: "POST", path: PATH, json: { a: 1 }, pool: "train", query: { q: "x" } });
+    const sent = server.requestsTo(FULL);
+    expect(starts).toEqual(
+      sent.map((request, retryCount) => ({
+        method: "POST",
+        url: `${server.url}${FULL}`,
+        path: PATH,
+        pool: "train",
+        retryCount,
+        requestBytes: request.body.byteLength,
+      })),
+    );
+    expect(starts).toHaveLength(2);
+    expect(sent.map((r) => r.headers["traceparent"])).toEqual(["attempt-0", "attempt-1"]);
+    expect(ends).toEqual([
+      { status: 503, requestId: undefined, error: undefined },
+      { status: 200, requestId: "r2", error: undefined },
+    ]);
+  });
+
+  it("gives an observation the transport error of an attempt without a response", async () => {
+    server.route("POST", FULL, { action: "reset" });
+    const errors: unknown[] = [];
+    const failure = await client({
+      maxRetries: 0,
+      observer: { startAttempt: () => ({ end: (_event, error) => errors.push(error) }) },
+    })
+      .request({ method: "POST", path: PATH })
+      .catch((e: unknown) => e);
+    expect(errors).toEqual([failure]);
+    expect(APIConnectionError.isInstance(errors[0])).toBe(true);
+  });
+
+  it("keeps sending when an observation's hooks throw", async () => {
+    server.route("POST", FULL, { json: {} });
+    const response = await client({
+      observer: {
+        startAttempt: () => ({
+          addHeaders: () => {
+            throw new Error("header hook bug");
+          },
+          end: () => {
+            throw new Error("end hook bug");
+          },
+        }),
+      },
+    }).request({ method: "POST", path: PATH });
+    expect(response.status).toBe(200);
+    expect(logLines.filter((l) => l.level === "warn" && l.message.includes("hook bug"))).toHaveLength(2);
   });
 
   it("logs deprecation notes and never logs the API key", async () => {

@@ -148,8 +148,36 @@ export interface AttemptEvent {
   readonly retryDelayMs?: number | undefined;
 }
 
+/** What the base client knows as one attempt of a request starts (tinker-wire-spec.md §7.1). */
+export interface AttemptStart {
+  readonly method: string;
+  /** Absolute URL of the request, without the query string. */
+  readonly url: string;
+  /** The path as passed (no base URL, no query). */
+  readonly path: string;
+  readonly pool: PoolKind;
+  /** Retries made before this attempt (0 for the first). */
+  readonly retryCount: number;
+  /** Body size in bytes as sent (after compression); undefined without a body. */
+  readonly requestBytes: number | undefined;
+}
+
+/** One observed attempt, from {@link HttpObserver.startAttempt}: a span, for example. */
+export interface AttemptObservation {
+  /** Adds headers to the attempt before it is sent (a W3C `traceparent`, for example). */
+  addHeaders?(headers: Record<string, string>): void;
+  /**
+   * How the attempt ended; `error` is the transport error (APIConnectionError / APITimeoutError)
+   * when no response arrived.
+   */
+  end(event: AttemptEvent, error: unknown): void;
+}
+
 /** Hooks for observability (telemetry attaches here). Exceptions thrown by hooks are logged and ignored. */
 export interface HttpObserver {
+  /** Called as each attempt starts; the returned observation receives its headers and outcome. */
+  startAttempt?(start: AttemptStart): AttemptObservation | undefined;
+  /** Called as each attempt ends. */
   onAttempt?(event: AttemptEvent): void;
   onOuterRetryError?(event: OuterRetryEvent): void;
 }
@@ -413,24 +441,32 @@ export class TinkerHttp {
     for (let retriesTaken = 0; ; retriesTaken++) {
       signal?.throwIfAborted();
       const started = performance.now();
+      const observation = this.#startAttempt(options, pool, retriesTaken, payload);
       const headerLayers = (token: string | undefined) =>
-        this.#buildHeaders(options, callHeaders, method, idempotencyKey, retriesTaken, timeoutMs, token);
+        this.#observedHeaders(
+          this.#buildHeaders(options, callHeaders, method, idempotencyKey, retriesTaken, timeoutMs, token),
+          observation,
+        );
       const result = await this.#attempt(options, pool, payload, headerLayers, timeoutMs);
       const durationMs = performance.now() - started;
 
       if (result.kind === "response" && result.response.status >= 200 && result.response.status < 300) {
         pools.creditSuccess(pool);
         this.#logDeprecation(result.response.headers);
-        this.#emitAttempt({
-          method,
-          path: options.path,
-          pool,
-          retryCount: retriesTaken,
-          status: result.response.status,
-          durationMs,
-          requestId: result.response.headers[REQUEST_ID_HEADER],
-          willRetry: false,
-        });
+        this.#emitAttempt(
+          {
+            method,
+            path: options.path,
+            pool,
+            retryCount: retriesTaken,
+            status: result.response.status,
+            durationMs,
+            requestId: result.response.headers[REQUEST_ID_HEADER],
+            willRetry: false,
+          },
+          observation,
+          undefined,
+        );
         return new Response(result.response, retriesTaken, { method, url: result.response.url });
       }
 
@@ -439,18 +475,22 @@ export class TinkerHttp {
           ? { kind: "response", status: result.response.status, headers: result.response.headers }
           : { kind: result.timeout ? "timeout" : "connection" };
       const decision = decideRetry(outcome, retriesTaken, maxRetries, Date.now(), random());
-      this.#emitAttempt({
-        method,
-        path: options.path,
-        pool,
-        retryCount: retriesTaken,
-        status: result.kind === "response" ? result.response.status : undefined,
-        error: result.kind === "error" ? (result.timeout ? "timeout" : "connection") : undefined,
-        durationMs,
-        requestId: result.kind === "response" ? result.response.headers[REQUEST_ID_HEADER] : undefined,
-        willRetry: decision.retry,
-        retryDelayMs: decision.retry ? decision.delayMs : undefined,
-      });
+      this.#emitAttempt(
+        {
+          method,
+          path: options.path,
+          pool,
+          retryCount: retriesTaken,
+          status: result.kind === "response" ? result.response.status : undefined,
+          error: result.kind === "error" ? (result.timeout ? "timeout" : "connection") : undefined,
+          durationMs,
+          requestId: result.kind === "response" ? result.response.headers[REQUEST_ID_HEADER] : undefined,
+          willRetry: decision.retry,
+          retryDelayMs: decision.retry ? decision.delayMs : undefined,
+        },
+        observation,
+        result.kind === "error" ? result.error : undefined,
+      );
       if (decision.retry) {
         logger.debug(
           `Retrying ${method} ${options.path} in ${Math.round(decision.delayMs)} ms (${maxRetries - retriesTaken} retries left)`,
@@ -717,7 +757,44 @@ export class TinkerHttp {
     else this.#shared.logger.warn(`Deprecation notice: ${note}`);
   }
 
-  #emitAttempt(event: AttemptEvent): void {
+  /** The observer's view of an attempt about to start, when it asked for one. */
+  #startAttempt(
+    options: RequestOptions,
+    pool: PoolKind,
+    retryCount: number,
+    payload: Uint8Array | string | undefined,
+  ): AttemptObservation | undefined {
+    const observer = this.#shared.observer;
+    if (!observer?.startAttempt) return undefined;
+    const { origin, path } = buildTarget(this.#shared.config.baseUrl, options.path, undefined);
+    const start: AttemptStart = {
+      method: options.method,
+      url: `${origin}${path}`,
+      path: options.path,
+      pool,
+      retryCount,
+      requestBytes: typeof payload === "string" ? Buffer.byteLength(payload, "utf8") : payload?.byteLength,
+    };
+    let observation: AttemptObservation | undefined;
+    this.#safely(() => {
+      observation = observer.startAttempt?.(start);
+    });
+    return observation;
+  }
+
+  /** `headers` plus whatever the attempt's observation adds (a new object only when it adds some). */
+  #observedHeaders(
+    headers: Record<string, string>,
+    observation: AttemptObservation | undefined,
+  ): Record<string, string> {
+    if (!observation?.addHeaders) return headers;
+    const added: Record<string, string> = {};
+    this.#safely(() => observation.addHeaders?.(added));
+    return Object.keys(added).length > 0 ? mergeHeaders(headers, added) : headers;
+  }
+
+  #emitAttempt(event: AttemptEvent, observation: AttemptObservation | undefined, error: unknown): void {
+    if (observation) this.#safely(() => observation.end(event, error));
     const observer = this.#shared.observer;
     if (observer?.onAttempt) this.#safely(() => observer.onAttempt?.(event));
   }

@@ -29,6 +29,8 @@ export {
 } from "./bootstrap.js";
 export {
   type AttemptEvent,
+  type AttemptObservation,
+  type AttemptStart,
   type HttpMethod,
   type HttpObserver,
   type HttpResponse,

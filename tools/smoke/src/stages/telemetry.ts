@@ -17,16 +17,14 @@ const ADMIN_TOKEN = "smoke-admin";
 /**
  * Both halves of @tinker-ts/telemetry against an embedded tinker-local: OpenTelemetry spans of a
  * real training step (in-memory exporter; the AsyncLocalStorage context manager parents the
- * future's span under the operation's), and the Tinker telemetry reporter's batch arriving at the
- * server's `/api/v1/telemetry` intake.
- *
- * HTTP attempt spans are not checked: @tinker-ts/clients does not pass `onAttempt` to the HTTP
- * layer yet, so none are recorded (reported to the clients package).
+ * future's span under the operation's, and each HTTP attempt's span under the operation or the
+ * future that made it), and the Tinker telemetry reporter's batch arriving at the server's
+ * `/api/v1/telemetry` intake.
  */
 export const telemetryStage: Stage = {
   name: "telemetry",
   description:
-    "OpenTelemetry spans of a training step (operation → future); reporter batches reach /api/v1/telemetry",
+    "OpenTelemetry spans of a training step (operation → future → HTTP attempts); reporter batches reach /api/v1/telemetry",
   async run() {
     const contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
@@ -72,6 +70,24 @@ export const telemetryStage: Stage = {
         future.attributes["tinker.future.outcome"] === "success",
         "the future span does not record success",
       );
+      const attempts = spans.filter((s) => s.name === "POST");
+      const parentOf = (id: string | undefined) => spans.find((s) => s.spanContext().spanId === id)?.name;
+      const submit = attempts.find((s) => s.attributes["url.path"] === "/api/v1/forward_backward");
+      const poll = attempts.find(
+        (s) =>
+          s.attributes["url.path"] === "/api/v1/retrieve_future" &&
+          s.parentSpanContext?.spanId === future.spanContext().spanId,
+      );
+      check(
+        submit !== undefined && parentOf(submit.parentSpanContext?.spanId) === "tinker.forward_backward",
+        "no POST /api/v1/forward_backward span under tinker.forward_backward",
+      );
+      check(poll !== undefined, "no POST /api/v1/retrieve_future span under tinker.future.ForwardBackward");
+      check(
+        submit.attributes["http.response.status_code"] === 200 &&
+          submit.attributes["tinker.pool"] === "train",
+        "the forward_backward attempt span lacks its status code or pool",
+      );
 
       const reporter = createTelemetryReporter(
         {
@@ -98,7 +114,7 @@ export const telemetryStage: Stage = {
         JSON.stringify(intake.batches).includes("smoke.ping"),
         "the smoke.ping event is not in the received batches",
       );
-      return `${spans.length} spans (tinker.forward_backward → tinker.future.ForwardBackward); ${intake.received} reporter batch(es) received by the server`;
+      return `${spans.length} spans (tinker.forward_backward → tinker.future.ForwardBackward → ${attempts.length} POST attempts); ${intake.received} reporter batch(es) received by the server`;
     } finally {
       await service.close();
       await http.close();
