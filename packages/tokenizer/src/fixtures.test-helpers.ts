@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { BYTE_LEVEL_CHARS } from "./byte-level.js";
 import type { ChatMessage } from "./chat-template.js";
 
 /** Files written by tools/fixtures/gen_tokenizer_reference.py from the Python tokenizers/transformers. */
@@ -80,7 +81,8 @@ export function tempHfHome(): {
     env: { HF_HOME: home },
     home,
     cacheDir: join(home, "hub"),
-    remove: () => rmSync(home, { recursive: true, force: true }),
+    // Retries: a load that failed on one file may still be writing another into the cache.
+    remove: () => rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
   };
 }
 
@@ -121,8 +123,7 @@ export function fakeCommit(seed: string): string {
  */
 export function tinyTokenizerJson(): string {
   const vocab: Record<string, number> = {};
-  const chars = gpt2ByteChars();
-  chars.forEach((ch, byte) => {
+  BYTE_LEVEL_CHARS.forEach((ch, byte) => {
     vocab[ch] = byte;
   });
   return JSON.stringify({
@@ -157,12 +158,69 @@ export function tinyTokenizerJson(): string {
   });
 }
 
-function gpt2ByteChars(): string[] {
-  const chars: string[] = [];
-  let next = 256;
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
-    chars.push(String.fromCodePoint(printable ? byte : next++));
-  }
-  return chars;
+/**
+ * A small tokenizer.json in the layout of Qwen3 and Llama 3 (NFC, a Split regex then ByteLevel,
+ * byte-level BPE whose merges follow the ids): the 256 bytes, merges making " t", "he", " the" and
+ * "ll" (ids 256-259), a special token `<|end|>` (260) and an added token `<think>` (261). An object,
+ * so tests can change one field.
+ */
+export function tinyRankTokenizerJson(): Record<string, unknown> & { model: Record<string, unknown> } {
+  const vocab: Record<string, number> = {};
+  BYTE_LEVEL_CHARS.forEach((ch, byte) => {
+    vocab[ch] = byte;
+  });
+  const merges = [
+    ["Ġ", "t"],
+    ["h", "e"],
+    ["Ġt", "he"],
+    ["l", "l"],
+  ];
+  merges.forEach(([left, right], i) => {
+    vocab[`${left}${right}`] = 256 + i;
+  });
+  const added = (id: number, content: string, special: boolean) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special,
+  });
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [added(260, "<|end|>", true), added(261, "<think>", false)],
+    normalizer: { type: "NFC" },
+    pre_tokenizer: {
+      type: "Sequence",
+      pretokenizers: [
+        {
+          type: "Split",
+          pattern: {
+            Regex:
+              "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+          },
+          behavior: "Isolated",
+          invert: false,
+        },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+      ],
+    },
+    post_processor: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    model: {
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: "",
+      end_of_word_suffix: "",
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges,
+    },
+  };
 }

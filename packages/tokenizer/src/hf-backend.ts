@@ -1,6 +1,7 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { TokenizerBackend, WorkerSpec } from "./backend.js";
 import { describeCause, TokenizerFormatError } from "./errors.js";
+import { type Piece, RankEncoder, rankLayoutOf } from "./rank-encoder.js";
 
 /** A parsed `tokenizer_config.json`: only the fields read here are typed. */
 export interface TokenizerConfig {
@@ -30,12 +31,18 @@ export function specialTokenContent(value: SpecialTokenValue | undefined): strin
  * A `tokenizer.json` tokenizer run by @huggingface/tokenizers, for every layout the library reads
  * (normalizers, pre-tokenizers, models, post-processors and decoders are all the library's). Its ids
  * are those of the Rust `tokenizers` library (checked against it over fixtures/tokenizer/corpus.json).
+ * Byte-level BPE models whose merges follow their ranks (Qwen, Llama 3) are encoded by tiktoken
+ * instead, which gives the same ids faster (see {@link RankEncoder}); decoding stays the library's.
  */
 export class HfBackend implements TokenizerBackend {
   readonly vocabSize: number;
   readonly workerSpec: WorkerSpec;
   readonly #tokenizer: HfTokenizer;
+  readonly #ranks: RankEncoder | undefined;
   readonly #cleanUpSpaces: boolean;
+  /** The files, for {@link HfBackend.#libraryEncoder}. */
+  readonly #files: { json: object; config: TokenizerConfig };
+  #encoder: HfTokenizer | undefined;
 
   /**
    * @param tokenizerJson parsed tokenizer.json.
@@ -49,8 +56,16 @@ export class HfBackend implements TokenizerBackend {
         filename: "tokenizer.json",
       });
     }
+    this.#files = { json: tokenizerJson, config };
+    this.#ranks = this.#rankEncoder();
+    // With tiktoken encoding, this copy of the library only decodes and maps tokens to ids: it is
+    // built without the merges, whose table (a JSON.stringify key per merge) takes most of its
+    // build time, and never encodes (see #libraryEncoder).
+    const libraryJson = this.#ranks
+      ? { ...tokenizerJson, model: { ...(tokenizerJson as { model: object }).model, merges: [] } }
+      : tokenizerJson;
     try {
-      this.#tokenizer = new HfTokenizer(tokenizerJson, config);
+      this.#tokenizer = new HfTokenizer(libraryJson, config);
     } catch (error) {
       throw new TokenizerFormatError(`tokenizer.json cannot be loaded: ${describeCause(error)}`, {
         filename: "tokenizer.json",
@@ -62,11 +77,43 @@ export class HfBackend implements TokenizerBackend {
     // spaces before punctuation, so decode(encode(text)) would not give the text back.
     this.#cleanUpSpaces = modelType !== "BPE" && config.clean_up_tokenization_spaces === true;
     this.vocabSize = this.#tokenizer.model?.vocab.length ?? 0;
-    this.workerSpec = { kind: "hf", tokenizerJson: source ?? tokenizerJson, tokenizerConfig: config };
+    const library = { tokenizerJson: source ?? tokenizerJson, tokenizerConfig: config };
+    this.workerSpec = this.#ranks
+      ? { kind: "ranks", ...this.#ranks.spec, ...library }
+      : { kind: "hf", ...library };
   }
 
-  encode(text: string, addSpecialTokens: boolean): number[] {
-    return this.#tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  /** tiktoken encoding, when {@link rankLayoutOf} allows it and tiktoken takes the regex. */
+  #rankEncoder(): RankEncoder | undefined {
+    const layout = rankLayoutOf(this.#files.json, this.#files.config);
+    try {
+      return (
+        layout &&
+        new RankEncoder(
+          layout,
+          (segment) => this.#libraryEncoder().encode(segment, { add_special_tokens: false }).ids,
+        )
+      );
+    } catch {
+      // tiktoken's regex engine (fancy-regex) rejects a few patterns that the library's accepts,
+      // such as lookbehinds of variable length: the library encodes those tokenizers.
+      return undefined;
+    }
+  }
+
+  /**
+   * The library with its merges, to encode: the tokenizer itself, or, with tiktoken encoding, a
+   * second copy built the first time a text holds a piece too long for tiktoken (RankEncoder).
+   */
+  #libraryEncoder(): HfTokenizer {
+    if (!this.#ranks) return this.#tokenizer;
+    this.#encoder ??= new HfTokenizer(this.#files.json, this.#files.config);
+    return this.#encoder;
+  }
+
+  encode(text: string, addSpecialTokens: boolean): Int32Array {
+    if (this.#ranks) return this.#ranks.encode(text, addSpecialTokens);
+    return Int32Array.from(this.#tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids);
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
@@ -87,7 +134,7 @@ export class HfBackend implements TokenizerBackend {
     return this.#tokenizer.id_to_token(id);
   }
 
-  splitForWorker(text: string): string[] {
-    return [text];
+  splitForWorker(text: string, addSpecialTokens: boolean): Piece[] {
+    return this.#ranks ? this.#ranks.pieces(text, addSpecialTokens) : [text];
   }
 }

@@ -137,16 +137,18 @@ export class Tokenizer {
   }
 
   /**
-   * Token ids of `text`, as Python's `tokenizer.encode(text)`. The encoding is done by
-   * @huggingface/tokenizers (tokenizer.json) or js-tiktoken (Kimi's tiktoken.model). With Kimi, a
-   * long run of one repeated character is slow: js-tiktoken's merge loop is quadratic in the run
-   * length (25 000 spaces: over a minute; see the README, "Performance").
+   * Token ids of `text`, as Python's `tokenizer.encode(text)`. The encoding is done by tiktoken
+   * (Qwen3, Llama 3 and other tokenizer.json files in their layout), @huggingface/tokenizers (other
+   * tokenizer.json files, and text with a pre-tokenizer piece over 2 048 bytes) or js-tiktoken
+   * (Kimi's tiktoken.model). With Kimi, a long run of one repeated character is slow: js-tiktoken's
+   * merge loop is quadratic in the run length (25 000 spaces: over a minute; see the README,
+   * "Performance").
    * @returns int32 ids, one per token.
    * @throws InvalidInputError when `text` is not a string.
    */
   encode(text: string, options: EncodeOptions = {}): Int32Array {
     checkText(text, "text");
-    return Int32Array.from(this.#backend.encode(text, options.addSpecialTokens ?? true));
+    return this.#backend.encode(text, options.addSpecialTokens ?? true);
   }
 
   /**
@@ -164,11 +166,12 @@ export class Tokenizer {
     });
     const addSpecialTokens = options.addSpecialTokens ?? true;
     if (this.#maxWorkers <= 1 || texts.length < 2 || chars < this.#minParallelChars) {
-      return texts.map((text) => Int32Array.from(this.#backend.encode(text, addSpecialTokens)));
+      return texts.map((text) => this.#backend.encode(text, addSpecialTokens));
     }
     this.#pool ??= new EncodePool(this.#backend.workerSpec, this.#maxWorkers);
     return this.#pool.encode(
-      texts.map((text) => this.#backend.splitForWorker(text)),
+      texts,
+      (text) => this.#backend.splitForWorker(text, addSpecialTokens),
       addSpecialTokens,
     );
   }

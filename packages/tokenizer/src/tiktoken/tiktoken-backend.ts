@@ -1,5 +1,6 @@
 import { Tiktoken } from "js-tiktoken/lite";
 import type { TokenizerBackend, WorkerSpec } from "../backend.js";
+import { BYTE_LEVEL_CHARS } from "../byte-level.js";
 import { describeCause, TokenizerFormatError } from "../errors.js";
 import { specialTokenContent, type TokenizerConfig } from "../hf-backend.js";
 import { translateTiktokenPattern } from "./translate-pattern.js";
@@ -128,12 +129,12 @@ export class TiktokenBackend implements TokenizerBackend {
     );
   }
 
-  encode(text: string): number[] {
+  encode(text: string): Int32Array {
     const ids: number[] = [];
     for (const piece of splitLongRuns(text)) {
       for (const id of this.#tiktoken.encode(piece, "all")) ids.push(id);
     }
-    return ids;
+    return Int32Array.from(ids);
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
@@ -163,9 +164,8 @@ export class TiktokenBackend implements TokenizerBackend {
   /** Token strings in GPT-2's byte-to-unicode form, which the Kimi tokenizer uses as its vocabulary. */
   #vocab() {
     if (!this.#byteLevelVocab) {
-      const byteChars = gpt2ByteChars();
       const idToToken = this.#tokens.map((b64) =>
-        Array.from(Buffer.from(b64, "base64"), (byte) => byteChars[byte]).join(""),
+        Array.from(Buffer.from(b64, "base64"), (byte) => BYTE_LEVEL_CHARS[byte]).join(""),
       );
       this.#byteLevelVocab = { idToToken, tokenToId: new Map(idToToken.map((token, id) => [token, id])) };
     }
@@ -222,15 +222,4 @@ export function splitLongRuns(text: string): string[] {
     pieces.push(slice.slice(pieceStart).join(""));
   }
   return pieces;
-}
-
-/** GPT-2's `bytes_to_unicode`: printable bytes map to themselves, the rest to code points from 256. */
-function gpt2ByteChars(): string[] {
-  const chars: string[] = new Array(256);
-  let next = 256;
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
-    chars[byte] = String.fromCodePoint(printable ? byte : next++);
-  }
-  return chars;
 }
