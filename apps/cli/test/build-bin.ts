@@ -8,8 +8,8 @@ import { build } from "esbuild";
  * Bundles the real `tinker` executable from the TypeScript sources for the process-level tests:
  * sibling packages through their `@tinker-ts/source` condition (so no prior build of them is
  * needed, and no stale one is used), with code splitting so the lazily imported command modules
- * stay separate chunks as in the published build. The zstd WebAssembly package stays external
- * (it loads its .wasm from beside itself) and is imported by absolute path.
+ * stay separate chunks as in the published build. The WebAssembly packages stay external (each
+ * loads its .wasm from beside its own module): zstd and tiktoken, imported by absolute path.
  */
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN_DIR = join(packageDir, "node_modules", ".cache", "tinker-cli-test");
@@ -20,6 +20,9 @@ export async function buildBin(): Promise<string> {
   await mkdir(BIN_DIR, { recursive: true });
   const httpRequire = createRequire(join(packageDir, "..", "..", "packages", "http", "package.json"));
   const zstd = httpRequire.resolve("@bokuweb/zstd-wasm");
+  const tokenizerRequire = createRequire(
+    join(packageDir, "..", "..", "packages", "tokenizer", "package.json"),
+  );
   await build({
     entryPoints: { bin: join(packageDir, "src", "bin.ts") },
     outdir: BIN_DIR,
@@ -39,6 +42,10 @@ export async function buildBin(): Promise<string> {
         name: "external-wasm",
         setup(b) {
           b.onResolve({ filter: /^@bokuweb\/zstd-wasm$/ }, () => ({ path: zstd, external: true }));
+          b.onResolve({ filter: /^tiktoken(\/.*)?$/ }, (args) => ({
+            path: tokenizerRequire.resolve(args.path),
+            external: true,
+          }));
         },
       },
     ],

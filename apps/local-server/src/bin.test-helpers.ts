@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -7,11 +8,13 @@ import { build } from "esbuild";
 /**
  * Runs the real `tinker-local` command in a child process for tests that need a process to kill.
  * The bin is bundled from the TypeScript sources (sibling packages through their source
- * condition) into node_modules/.cache, so no prior build is needed. Only the zstd WebAssembly
- * package stays external: it loads its .wasm file from beside its own module.
+ * condition) into node_modules/.cache, so no prior build is needed. Only the WebAssembly packages
+ * stay external, as each loads its .wasm file from beside its own module: zstd, and tiktoken
+ * (imported by absolute path, as the server does not depend on it directly).
  */
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outfile = join(packageDir, "node_modules", ".cache", "tinker-local-test", "bin.mjs");
+const tokenizerRequire = createRequire(join(packageDir, "..", "..", "packages", "tokenizer", "package.json"));
 let built: Promise<string> | undefined;
 
 /** Bundles src/bin.ts once per test process and returns the bundle's path. */
@@ -37,6 +40,10 @@ export function buildBin(): Promise<string> {
           name: "external-npm",
           setup(b) {
             b.onResolve({ filter: /^@bokuweb\/zstd-wasm$/ }, (args) => ({ path: args.path, external: true }));
+            b.onResolve({ filter: /^tiktoken(\/.*)?$/ }, (args) => ({
+              path: tokenizerRequire.resolve(args.path),
+              external: true,
+            }));
           },
         },
       ],
