@@ -203,5 +203,6 @@ async function runPipeline(config) {
 const config = JSON.parse(process.argv.at(-1));
 const runners = { sample: runSample, train: runTrain, pipeline: runPipeline };
 const result = await runners[config.mode](config);
-process.stdout.write(`${JSON.stringify({ ...result, node: process.version })}\n`);
-process.exit(0);
+// Exit once the line is flushed: a pipe write is asynchronous, and N = 20,000 latencies are larger
+// than the pipe's buffer, so exiting at once would cut the JSON.
+process.stdout.write(`${JSON.stringify({ ...result, node: process.version })}\n`, () => process.exit(0));

@@ -106,5 +106,5 @@ const result = {
   peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   node: process.version,
 };
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.exit(0);
+// Exit once the line is flushed (a pipe write is asynchronous; see drivers/ours.mjs).
+process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
