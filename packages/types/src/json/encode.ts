@@ -358,17 +358,7 @@ function arrayWriter(element: $ZodType): Write {
     };
   }
   const write = writerOf(element);
-  return (w: Writer, value: unknown) => {
-    const items = expectArray(w, value);
-    w.out += "[";
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) w.out += ",";
-      w.path.push(i);
-      write(w, items[i]);
-      w.path.pop();
-    }
-    w.out += "]";
-  };
+  return (w: Writer, value: unknown) => writeItems(w, expectArray(w, value), write);
 }
 
 function tupleWriter(items: $ZodType[]): Write {
@@ -392,18 +382,7 @@ function recordWriter(valueType: $ZodType): Write {
   const write = writerOf(valueType);
   return (w: Writer, value: unknown) => {
     if (!isPlainObject(value)) w.fail(`expected an object, got ${describe(value)}`);
-    w.out += "{";
-    let first = true;
-    for (const key of Object.keys(value)) {
-      const item = value[key];
-      if (item === undefined) continue;
-      w.path.push(key);
-      w.out += `${first ? "" : ","}${quote(w, key)}:`;
-      first = false;
-      write(w, item);
-      w.path.pop();
-    }
-    w.out += "}";
+    writeEntries(w, value, write);
   };
 }
 
@@ -536,28 +515,9 @@ function writeFreeJson(w: Writer, value: unknown): void {
     if (text === undefined) w.fail("is an invalid Date");
     w.out += `"${text}"`;
   } else if (Array.isArray(value) || isNumericTypedArray(value)) {
-    const items = value as ArrayLike<unknown>;
-    w.out += "[";
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) w.out += ",";
-      w.path.push(i);
-      writeFreeJson(w, items[i]);
-      w.path.pop();
-    }
-    w.out += "]";
+    writeItems(w, value as ArrayLike<unknown>, writeFreeJson);
   } else if (isPlainObject(value)) {
-    w.out += "{";
-    let first = true;
-    for (const key of Object.keys(value)) {
-      const item = value[key];
-      if (item === undefined) continue;
-      w.path.push(key);
-      w.out += `${first ? "" : ","}${quote(w, key)}:`;
-      first = false;
-      writeFreeJson(w, item);
-      w.path.pop();
-    }
-    w.out += "}";
+    writeEntries(w, value, writeFreeJson);
   } else {
     w.fail(`cannot be written as JSON (${describe(value)})`);
   }
@@ -570,6 +530,34 @@ function quote(w: Writer, text: string): string {
   // surrogate; JSON.stringify would escape it instead, so refuse it like the SDK does.
   if (LONE_SURROGATE.test(text)) w.fail("contains a lone UTF-16 surrogate, which UTF-8 cannot encode");
   return JSON.stringify(text);
+}
+
+/** `[item, …]`, each item written by `write` with its index on the path. */
+function writeItems(w: Writer, items: ArrayLike<unknown>, write: Write): void {
+  w.out += "[";
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) w.out += ",";
+    w.path.push(i);
+    write(w, items[i]);
+    w.path.pop();
+  }
+  w.out += "]";
+}
+
+/** `{"key": value, …}` over the own keys whose value is defined, each value written by `write`. */
+function writeEntries(w: Writer, record: Record<string, unknown>, write: Write): void {
+  w.out += "{";
+  let first = true;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (item === undefined) continue;
+    w.path.push(key);
+    w.out += `${first ? "" : ","}${quote(w, key)}:`;
+    first = false;
+    write(w, item);
+    w.path.pop();
+  }
+  w.out += "}";
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
