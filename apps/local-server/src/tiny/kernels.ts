@@ -36,42 +36,9 @@ export function dotRow(W: FloatArray, wo: number, x: FloatArray, xo: number, n: 
   return s0 + s1 + s2 + s3;
 }
 
-/** `dx[dxo + c] += Σ_r W[r, c] · dy[dyo + r]` (the input gradient of `matVec`). */
-export function matTVecAdd(
-  W: FloatArray,
-  dy: FloatArray,
-  dyo: number,
-  dx: FloatArray,
-  dxo: number,
-  rows: number,
-  cols: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const g = dy[dyo + r]!;
-    if (g !== 0) axpy(g, W, r * cols, dx, dxo, cols);
-  }
-}
-
 /** `y[yo + c] += alpha · x[xo + c]` for c < n. */
 export function axpy(alpha: number, x: FloatArray, xo: number, y: FloatArray, yo: number, n: number): void {
   for (let c = 0; c < n; c++) y[yo + c] = y[yo + c]! + alpha * x[xo + c]!;
-}
-
-/** `G[r, c] += alpha · a[ao + r] · b[bo + c]` (the weight gradient of `matVec`). */
-export function addOuter(
-  G: FloatArray,
-  alpha: number,
-  a: FloatArray,
-  ao: number,
-  b: FloatArray,
-  bo: number,
-  rows: number,
-  cols: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const g = alpha * a[ao + r]!;
-    if (g !== 0) axpy(g, b, bo, G, r * cols, cols);
-  }
 }
 
 /** Epsilon inside the RMSNorm square root (Qwen3 and Llama 3 use 1e-6 and 1e-5). */
