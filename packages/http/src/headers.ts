@@ -67,9 +67,7 @@ export function platformHeaders(): Record<string, string> {
  * set a name fixes its position.
  */
 export function mergeHeaders(...layers: readonly (HeaderInit | undefined)[]): Record<string, string> {
-  const merged: HeaderList = { names: [], values: [], lowerNames: [] };
-  applyLayers(merged, layers);
-  return toRecord(merged);
+  return toRecord(prepareHeaders(...layers));
 }
 
 /**
@@ -145,7 +143,7 @@ function applyLayers(list: HeaderList, layers: readonly (HeaderInit | undefined)
   }
 }
 
-function toRecord({ names, values }: HeaderList): Record<string, string> {
+function toRecord({ names, values }: PreparedHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) out[names[i]!] = values[i]!;
   return out;
