@@ -9,6 +9,7 @@ import {
   decodeForwardBackwardRequest,
   encodeForwardBackwardRequest,
   type ForwardBackwardProtoRequest,
+  prepareForwardBackwardRequest,
 } from "./forward-backward-request.js";
 import { DType, ForwardBackwardRequestSchema } from "./gen/tinker_public_pb.js";
 
@@ -237,6 +238,59 @@ describe("encodeForwardBackwardRequest", () => {
     };
     const decoded = decodeForwardBackwardRequest(encodeForwardBackwardRequest(requestOf([datumOf([image])])));
     expect(decoded.data[0]?.model_input.chunks[0]).toEqual(image);
+  });
+});
+
+describe("prepareForwardBackwardRequest", () => {
+  const weighted = () =>
+    requestOf([
+      datumOf([text([5, 6, 7])], {
+        target_tokens: { dtype: "int64", data: BigInt64Array.from([6n, 7n, 8n]), shape: [3] },
+        weights: { dtype: "float32", data: Float32Array.from([0, 1, 1]), shape: [3] },
+      }),
+    ]);
+
+  it("measures the body encodeForwardBackwardRequest writes, and writes it on demand", () => {
+    const request = weighted();
+    const prepared = prepareForwardBackwardRequest(request);
+    const encoded = encodeForwardBackwardRequest(request);
+    expect(prepared.byteLength).toBe(encoded.byteLength);
+    expect(toHex(prepared.serialize())).toBe(toHex(encoded));
+  });
+
+  it("writes the typed arrays' contents at serialize time, a new buffer each time", () => {
+    const tokens = Int32Array.from([5, 6, 7]);
+    const weights = Float32Array.from([0, 1, 1]);
+    const request = requestOf([
+      datumOf([{ type: "encoded_text", tokens }], { weights: { dtype: "float32", data: weights } }),
+    ]);
+    const prepared = prepareForwardBackwardRequest(request);
+    const before = prepared.serialize();
+    tokens[0] = 9;
+    weights[0] = 0.5;
+    const after = prepared.serialize();
+    expect(after).not.toBe(before);
+    expect(toHex(after)).toBe(toHex(encodeForwardBackwardRequest(request)));
+    const decoded = decodeForwardBackwardRequest(after).data[0];
+    expect(decoded?.model_input.chunks[0]).toMatchObject({ tokens: Int32Array.from([9, 6, 7]) });
+    expect(decoded?.loss_fn_inputs["weights"]?.data).toEqual(Float32Array.from([0.5, 1, 1]));
+  });
+
+  it("raises every encoding error when preparing, not when writing", () => {
+    const bad = requestOf([
+      datumOf([text([1])], { weights: { dtype: "float32", data: Float32Array.from([1, 2]), shape: [3] } }),
+    ]);
+    expect(rejection(() => prepareForwardBackwardRequest(bad)).path).toBe(
+      "data[0].loss_fn_inputs.weights.shape",
+    );
+  });
+
+  it("refuses to write a payload whose ArrayBuffer was transferred after preparing", () => {
+    const weights = Float32Array.from([0, 1, 1]);
+    const request = requestOf([datumOf([text([1, 2, 3])], { weights: { dtype: "float32", data: weights } })]);
+    const prepared = prepareForwardBackwardRequest(request);
+    structuredClone(weights.buffer, { transfer: [weights.buffer] });
+    expect(rejection(() => prepared.serialize()).message).toMatch(/transferred or detached/);
   });
 });
 

@@ -184,6 +184,39 @@ export function encodeForwardBackwardRequest(
   request: ForwardBackwardProtoRequest,
   options: EncodeForwardBackwardRequestOptions = {},
 ): Uint8Array {
+  return prepareForwardBackwardRequest(request, options).serialize();
+}
+
+/**
+ * A forward_backward body that has been checked and measured but not yet written: it views the
+ * request's typed arrays, so {@link PreparedForwardBackwardRequest.serialize} writes what they hold
+ * at that moment.
+ */
+export interface PreparedForwardBackwardRequest {
+  /** Exact size of the serialized body in bytes (before any compression). */
+  readonly byteLength: number;
+  /**
+   * Writes the body into a new buffer of exactly {@link byteLength} bytes, from the arrays' current
+   * contents; each call writes a new buffer.
+   * @throws InvalidInputError when a typed array's ArrayBuffer was transferred (detached) since
+   *   the request was prepared.
+   */
+  serialize(): Uint8Array;
+}
+
+/**
+ * Checks and measures a forward / forward_backward request as {@link encodeForwardBackwardRequest}
+ * encodes it, without writing the body yet: every error that encoding can raise is raised here,
+ * and typed arrays are viewed, not copied (plain arrays of tokens are converted now), so a caller
+ * can validate at call time and write the bytes only when the request is sent. The body then
+ * carries the arrays' contents at {@link PreparedForwardBackwardRequest.serialize} time.
+ *
+ * @throws InvalidInputError as {@link encodeForwardBackwardRequest} does.
+ */
+export function prepareForwardBackwardRequest(
+  request: ForwardBackwardProtoRequest,
+  options: EncodeForwardBackwardRequestOptions = {},
+): PreparedForwardBackwardRequest {
   const legacy = options.legacyLossFnConfig ?? false;
   const { model_id, seq_id, data, loss_fn, loss_fn_config, forward_only } = request;
   if (typeof model_id !== "string")
@@ -218,7 +251,7 @@ export function encodeForwardBackwardRequest(
       root.mapEntry(7, key, (entry) => entry.message(2, configValue));
     }
   }
-  return root.serialize();
+  return { byteLength: root.byteLength(), serialize: () => root.serialize() };
 }
 
 function decodeChunk(chunk: Chunk, path: string): ModelInputChunk {

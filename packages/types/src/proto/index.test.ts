@@ -10,6 +10,7 @@ it("exposes the codec and the protobuf media type, nothing internal", () => {
     "encodeForwardBackwardOutput",
     "encodeForwardBackwardRequest",
     "encodeSampleResponse",
+    "prepareForwardBackwardRequest",
   ]);
   expect(proto.PROTOBUF_CONTENT_TYPE).toBe("application/x-protobuf");
 });

@@ -3,8 +3,9 @@
  * compatible with Python SDK 0.38.0. It is a separate entry point so that code needing only the
  * JSON types does not bundle it.
  *
- * - Requests: {@link encodeForwardBackwardRequest} (client) / {@link decodeForwardBackwardRequest}
- *   (server) for `POST /api/v1/forward_backward`.
+ * - Requests: {@link encodeForwardBackwardRequest} (client; {@link prepareForwardBackwardRequest}
+ *   to check now and write later) / {@link decodeForwardBackwardRequest} (server) for
+ *   `POST /api/v1/forward_backward`.
  * - Results: {@link decodeForwardBackwardOutput} / {@link decodeSampleResponse} (client) and
  *   {@link encodeForwardBackwardOutput} / {@link encodeSampleResponse} (server).
  *
@@ -18,6 +19,8 @@ export {
   type EncodeForwardBackwardRequestOptions,
   encodeForwardBackwardRequest,
   type ForwardBackwardProtoRequest,
+  type PreparedForwardBackwardRequest,
+  prepareForwardBackwardRequest,
 } from "./forward-backward-request.js";
 export { decodeSampleResponse, encodeSampleResponse } from "./sample-response.js";
 

@@ -13,6 +13,19 @@
  * built completely before it is serialized (sizes are cached on first use).
  */
 
+import { InvalidInputError } from "../errors.js";
+
+/**
+ * A `bytes` payload no longer has the length it had when its field was added: the typed array's
+ * ArrayBuffer was transferred (detached) between building a tree and serializing it.
+ */
+function changedPayload(): InvalidInputError {
+  return new InvalidInputError(
+    "A typed array of the request lost its data before the request was written (its ArrayBuffer " +
+      "was transferred or detached after the call); keep the arrays intact until the request is sent.",
+  );
+}
+
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
@@ -213,13 +226,19 @@ export class MessageNode {
           }
           pos += part.length;
           break;
-        case BYTES:
+        case BYTES: {
+          // A view's length changes only when its ArrayBuffer was transferred (detached) after the
+          // tree was built (it then reads as empty, and copying from it throws a bare TypeError).
+          let length = 0;
+          for (const chunk of part.chunks) length += chunk.byteLength;
+          if (length !== part.length) throw changedPayload();
           pos = writeVarint(buf, pos, part.length);
           for (const chunk of part.chunks) {
             buf.set(chunk, pos);
             pos += chunk.byteLength;
           }
           break;
+        }
         case PACKED:
           pos = writeVarint(buf, pos, part.length);
           for (const value of part.values) pos = writeVarint(buf, pos, value);
