@@ -70,6 +70,7 @@ export type {
   ForwardBackwardOptions,
   LoadStateOptions,
   OptimStepParams,
+  ReadDataAt,
   SaveStateOptions,
   SaveWeightsAndGetSamplingClientOptions,
   SaveWeightsForSamplerOptions,

@@ -1,30 +1,48 @@
+import type { PreparedForwardBackwardRequest } from "@tinker-ts/types/proto";
+import type { ReadDataAt } from "./options.js";
+
 /**
- * A forward_backward chunk, encoded at call time: the request carries the data as it was when the
- * call was made, and invalid input throws at once. The body is handed out once, to the first
- * submission, and then forgotten, so a sent chunk's bytes can be collected while its result is
- * polled rather than doubling the batch's memory until then. A resend after an expired future
- * (HTTP 410, which the server answers with the original request) encodes the chunk again from its
- * data, as the Python SDK encodes every submission.
+ * A forward_backward chunk, checked at call time so that invalid input throws before anything is
+ * sent. When its body is written depends on {@link ReadDataAt}:
+ * - `"call"`: at once, so the request carries the data as they were when the call was made. The
+ *   body is handed out once, to the first submission, and then forgotten, so a sent chunk's bytes
+ *   can be collected while its result is polled rather than doubling the batch's memory until then.
+ * - `"send"`: each time the chunk is submitted, from the arrays as they are then (as the Python SDK
+ *   encodes), so only the chunks in flight have a body in memory.
+ *
+ * A resend after an expired future (HTTP 410, which the server answers with the original request)
+ * writes the body again from the data in both modes, as the Python SDK encodes every submission.
  */
 export class EncodedChunk {
   #body: Uint8Array | undefined;
-  readonly #encode: () => Uint8Array;
-  /** Size of the encoded body in bytes (before compression). */
+  /** The checked body to write at each submission (`"send"`); unset in `"call"` mode. */
+  readonly #prepared: PreparedForwardBackwardRequest | undefined;
+  readonly #prepare: () => PreparedForwardBackwardRequest;
+  /** Size of the body in bytes (before compression). */
   readonly bodyBytes: number;
 
-  /** @param bytes the chunk's byte estimate (§8.2), which it holds of the dispatch budget. */
+  /**
+   * @param bytes the chunk's byte estimate (§8.2), which it holds of the dispatch budget.
+   * @param prepare checks the chunk and returns its unwritten body
+   *   (`prepareForwardBackwardRequest`); called now, so its errors propagate from here.
+   */
   constructor(
     readonly bytes: number,
-    encode: () => Uint8Array,
+    prepare: () => PreparedForwardBackwardRequest,
+    readDataAt: ReadDataAt = "call",
   ) {
-    this.#encode = encode;
-    this.#body = encode();
-    this.bodyBytes = this.#body.byteLength;
+    const prepared = prepare();
+    this.bodyBytes = prepared.byteLength;
+    // In "call" mode only the body is kept, as before `readDataAt` existed (B2's 128 MiB batch
+    // peaked 5–10% higher while the prepared tree was held too); a resend prepares again.
+    if (readDataAt === "call") this.#body = prepared.serialize();
+    else this.#prepared = prepared;
+    this.#prepare = prepare;
   }
 
-  /** The call-time body the first time, a fresh encoding after that. */
+  /** The call-time body the first time in `"call"` mode; a body written now otherwise. */
   takeBody(): Uint8Array {
-    const body = this.#body ?? this.#encode();
+    const body = this.#body ?? (this.#prepared ?? this.#prepare()).serialize();
     this.#body = undefined;
     return body;
   }

@@ -140,6 +140,24 @@ describe("TrainingClient requests", () => {
     expect(recorded.map((r) => r.headers["content-encoding"])).toEqual(["zstd"]);
   });
 
+  it.each([
+    ["call", [1, 5]],
+    ["send", [91, 95]],
+  ] as const)('with readDataAt "%s" sends the arrays as they were at the call or as they are when sent', async (readDataAt, sentTags) => {
+    harness = await startHarness({ server: { clientConfig: { fwdbwd_max_chunk_len: 1 } } });
+    const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
+    const data = [ceDatum(1), ceDatum(5)];
+    const output = training.forwardBackward(data, "cross_entropy", { readDataAt });
+    // The caller reuses its arrays right after the call, before any chunk can have been sent.
+    for (const d of data) {
+      const chunk = d.model_input.chunks[0] as { tokens: Int32Array };
+      chunk.tokens[0] = (chunk.tokens[0] ?? 0) + 90;
+    }
+    expect((await output).loss_fn_outputs).toHaveLength(2);
+    const sent = harness.backendCalls.filter((c) => c.op === "forwardBackward").flatMap((c) => c.tags);
+    expect(sent.sort((a, b) => a - b)).toEqual(sentTags);
+  });
+
   it("saves and loads state with and without the optimizer, and creates clients from state", async () => {
     harness = await startHarness();
     const { service } = harness;
@@ -366,6 +384,7 @@ describe("TrainingClient requests", () => {
         () => training.forward([good], "cross_entropy", { lossFnConfig: { beta: Number.POSITIVE_INFINITY } }),
         "lossFnConfig.beta",
       ],
+      [() => training.forward([good], "cross_entropy", { readDataAt: "later" as never }), "readDataAt"],
       [() => training.optimStep({ learning_rate: Number.NaN }), "learning_rate"],
       [() => training.saveState(""), "path"],
       [() => training.loadState("weights/x"), "path"],

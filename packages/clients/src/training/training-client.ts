@@ -42,8 +42,8 @@ import {
 } from "@tinker-ts/types";
 import {
   decodeForwardBackwardOutput,
-  encodeForwardBackwardRequest,
   PROTOBUF_CONTENT_TYPE,
+  prepareForwardBackwardRequest,
 } from "@tinker-ts/types/proto";
 import type { ClientContext } from "../context.js";
 import type { CustomLossFn } from "../custom-loss/types.js";
@@ -71,7 +71,7 @@ import type {
   SaveWeightsForSamplerOptions,
 } from "./options.js";
 import { TurnGate } from "./turns.js";
-import { checkLossFn, checkLossFnConfig, validateTrainingData } from "./validate.js";
+import { checkLossFn, checkLossFnConfig, checkReadDataAt, validateTrainingData } from "./validate.js";
 
 /** Retry settings a SamplingClient accepts (its constructor's `retryConfig`). */
 export type SamplingRetryConfig = NonNullable<ConstructorParameters<typeof SamplingClient>[0]["retryConfig"]>;
@@ -183,9 +183,12 @@ export class TrainingClient {
    *
    * @param data training examples (see `datum()` of `@tinker-ts/types`).
    * @param lossFn a built-in loss, for example `"cross_entropy"`.
+   * @param options `lossFnConfig`, and `readDataAt`: when the typed arrays are read (`"call"`, the
+   *   default, lets you reuse them at once; `"send"` holds less memory but needs them unchanged
+   *   until the future resolves; see {@link ForwardBackwardOptions.readDataAt}).
    * @throws InvalidInputError at once, before anything is sent, for an empty batch, an unknown loss,
-   *   a missing loss input, a wrong dtype or shape, a non-finite value or an image pointer
-   *   (`path` names the datum and key).
+   *   a missing loss input, a wrong dtype or shape, a non-finite value, an image pointer
+   *   (`path` names the datum and key) or an unknown `readDataAt`.
    * @throws ClientClosedError after `close()`; TrainingSequenceBrokenError after a failed custom loss.
    */
   forward(
@@ -242,7 +245,7 @@ export class TrainingClient {
     const count = chunks.length;
     const reserved = this.#reserve(2 * count, (first) =>
       chunks.map((chunk, i) =>
-        this.#encodeChunk(chunk.data, chunk.bytes, first + i, "cross_entropy", undefined, true),
+        this.#encodeChunk(chunk.data, chunk.bytes, first + i, "cross_entropy", {}, true),
       ),
     );
     const firstId = reserved.id;
@@ -264,14 +267,7 @@ export class TrainingClient {
             const backwardChunks = chunks.map((chunk, i) => {
               const slice = backwardData.slice(offset, offset + chunk.data.length);
               offset += chunk.data.length;
-              return this.#encodeChunk(
-                slice,
-                chunk.bytes,
-                firstId + count + i,
-                "cross_entropy",
-                undefined,
-                false,
-              );
+              return this.#encodeChunk(slice, chunk.bytes, firstId + count + i, "cross_entropy", {}, false);
             });
             backwardQueued = true;
             const backwardSent = this.#sendChunks(
@@ -561,11 +557,12 @@ export class TrainingClient {
     this.#assertUsable();
     const loss = checkLossFn(lossFn);
     checkLossFnConfig(options.lossFnConfig);
+    checkReadDataAt(options.readDataAt);
     validateTrainingData(data, loss);
     const chunks = planChunks(data, this.#chunkLimits());
     const reserved = this.#reserve(chunks.length, (first) =>
       chunks.map((chunk, i) =>
-        this.#encodeChunk(chunk.data, chunk.bytes, first + i, loss, options.lossFnConfig, forwardOnly),
+        this.#encodeChunk(chunk.data, chunk.bytes, first + i, loss, options, forwardOnly),
       ),
     );
     const startMs = this.#context.clock.now();
@@ -600,7 +597,7 @@ export class TrainingClient {
     bytes: number,
     requestId: number,
     lossFn: string,
-    lossFnConfig: Readonly<Record<string, number | string>> | undefined,
+    { lossFnConfig, readDataAt }: ForwardBackwardOptions,
     forwardOnly: boolean,
   ): EncodedChunk {
     const request = {
@@ -611,7 +608,7 @@ export class TrainingClient {
       ...(lossFnConfig === undefined ? {} : { loss_fn_config: { ...lossFnConfig } }),
       forward_only: forwardOnly,
     };
-    return new EncodedChunk(bytes, () => encodeForwardBackwardRequest(request));
+    return new EncodedChunk(bytes, () => prepareForwardBackwardRequest(request), readDataAt);
   }
 
   /**

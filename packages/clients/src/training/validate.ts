@@ -56,6 +56,14 @@ export function checkLossFnConfig(config: Readonly<Record<string, number | strin
   }
 }
 
+/** Checks the `readDataAt` option of forward / forward_backward: `"call"`, `"send"` or unset. */
+export function checkReadDataAt(value: unknown): void {
+  if (value === undefined || value === "call" || value === "send") return;
+  throw new InvalidInputError(`readDataAt is ${JSON.stringify(value)}; use "call" (the default) or "send".`, {
+    path: "readDataAt",
+  });
+}
+
 /**
  * Checks a forward / forward_backward batch before anything is sent, so that a bad datum fails
  * the call at once with an `InvalidInputError` naming it (`path` such as
