@@ -119,7 +119,7 @@ async function runTrain(config) {
   for (let rep = 0; rep <= config.reps; rep++) {
     // The first (cold) step is the warm-up.
     const start = performance.now();
-    const future = training.forwardBackward(data, "cross_entropy");
+    const future = training.forwardBackward(data, "cross_entropy", { readDataAt: config.read_data_at });
     if (rep === 0) firstStepMemory.call_returned = memoryPoint();
     await future.requestId; // resolves when the last chunk's POST returned (chunk 1 goes last)
     const submitted = performance.now();

@@ -1,10 +1,13 @@
 // The limit of B1 (bench/README.md): the same requests a sample makes — POST /api/v1/asample, then
-// POST /api/v1/retrieve_future (Accept: protobuf) until the result arrives — sent with a bare
-// undici Pool and no SDK logic (no validation, retries, limits, telemetry or decoding; the protobuf
-// reply is read and dropped). Prints one JSON object like bench/drivers/ours.mjs `sample`.
+// POST /api/v1/retrieve_future (Accept: protobuf) until the result arrives, with the same bodies
+// and the same headers as both SDKs send (constants here, a fresh idempotency key per request) —
+// sent with a bare undici Pool and no SDK logic (no validation, retries, limits, telemetry or
+// decoding; the protobuf reply is read and dropped). Prints one JSON object like
+// bench/drivers/ours.mjs `sample`.
 //
 //   node bench/drivers/raw-sample.mjs '{"base_url": …, "n": 20000, "concurrency": 64, "warmup": 500}'
 
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 
 // undici is a dependency of @tinker-ts/http, the package our SDK sends its requests through.
@@ -12,13 +15,29 @@ const { Pool } = createRequire(new URL("../../packages/http/package.json", impor
 
 const config = JSON.parse(process.argv.at(-1));
 const pool = new Pool(config.base_url, { connections: Math.max(8, config.concurrency) });
-const headers = { "x-api-key": "tml-bench", "content-type": "application/json" };
+// The header set of @tinker-ts/clients (tinker-wire-spec.md §1.3; the Python SDK sends the same
+// names), so that the server parses as much per request as it does for the SDKs.
+const headers = {
+  accept: "application/json",
+  "accept-encoding": "gzip, deflate, zstd",
+  "content-type": "application/json",
+  "user-agent": "Tinker/TypeScript 0.0.0",
+  "x-stainless-package-version": "0.0.0",
+  "x-stainless-os": "Linux",
+  "x-stainless-arch": process.arch,
+  "x-stainless-runtime": "node",
+  "x-stainless-runtime-version": process.version,
+  "x-stainless-async": "async:node",
+  "x-sdk-version": "0.38.0",
+  "x-stainless-retry-count": "0",
+  "x-api-key": "tml-bench",
+};
 
 async function post(path, body, extra) {
   const res = await pool.request({
     path,
     method: "POST",
-    headers: extra ? { ...headers, ...extra } : headers,
+    headers: { ...headers, ...extra, "x-idempotency-key": `stainless-node-retry-${randomUUID()}` },
     body: JSON.stringify(body),
   });
   const bytes = Buffer.from(await res.body.arrayBuffer());
@@ -45,8 +64,20 @@ const { sampling_session_id } = json(
 );
 
 let seq = 0;
-const sampleHeaders = { "x-tinker-sampling-backpressure": "1" };
-const pollHeaders = { accept: "application/x-protobuf" };
+const sampleHeaders = {
+  "x-sdk-method": "SamplingClient.sample",
+  "x-tinker-sampling-backpressure": "1",
+  "x-stainless-read-timeout": "60",
+};
+const pollHeaders = {
+  accept: "application/x-protobuf",
+  "x-sdk-method": "SamplingClient.sample",
+  "x-tinker-request-iteration": "0",
+  "x-tinker-request-type": "Sample",
+  "x-tinker-create-promise-roundtrip-time": "0.01",
+  "x-stainless-raw-response": "raw",
+  "x-stainless-read-timeout": "45",
+};
 
 async function sample() {
   const { request_id } = json(
