@@ -21,6 +21,7 @@ import {
   InvalidInputError,
   LoadWeightsResponseSchema,
   type RequestBodyInput,
+  type SessionFinishStatus,
   UntypedAPIFutureSchema,
 } from "@tinker-ts/types";
 import type { ClientContext } from "./context.js";
@@ -110,7 +111,7 @@ export interface CreateSamplingClientOptions extends SamplingSessionSource {
 /** How a session ends (`POST /api/v1/sessions/{id}/finish`, Python SDK 0.38). */
 export interface CloseOptions {
   /** Default `success`. */
-  readonly status?: "success" | "errored" | "interrupted" | undefined;
+  readonly status?: SessionFinishStatus | undefined;
   /** A human-readable explanation. */
   readonly detail?: string | undefined;
 }
@@ -507,7 +508,10 @@ async function finishSession(context: ClientContext, options: CloseOptions): Pro
         http.request({
           method: "POST",
           path: `/api/v1/sessions/${sessionId}/finish`,
-          json: { reason: { type: options.status ?? "success" }, detail: options.detail ?? null },
+          body: encodeRequestBody("FinishSessionRequest", {
+            reason: { type: options.status ?? "success" },
+            detail: options.detail ?? null,
+          }),
           pool: "train",
           sdkMethod: SDK_METHOD.close,
         }),

@@ -1,4 +1,5 @@
 import type { TinkerHttp } from "@tinker-ts/http";
+import { encodeRequestBody } from "@tinker-ts/types";
 
 /** Time limit of one `cancel_future` call: 30 s (Python SDK 0.38 `_send_cancel_request`). */
 export const CANCEL_FUTURE_TIMEOUT_MS = 30_000;
@@ -25,7 +26,7 @@ export async function sendCancelFuture(
       http.request({
         method: "POST",
         path: "/api/v1/cancel_future",
-        json: { request_id: requestId },
+        body: encodeRequestBody("CancelFutureRequest", { request_id: requestId }),
         pool: "retrieve_promise",
         timeoutMs: CANCEL_FUTURE_TIMEOUT_MS,
         maxRetries: 0,

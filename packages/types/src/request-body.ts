@@ -4,14 +4,17 @@ import type { ModelInput } from "./model-input.js";
 import type { ModelInputSchema } from "./schemas/model-input.js";
 import {
   AuthTokenRequestSchema,
+  CancelFutureRequestSchema,
   CheckpointTtlRequestSchema,
   ClientConfigRequestSchema,
   CreateModelRequestSchema,
   CreateSamplingSessionRequestSchema,
   CreateSessionRequestSchema,
+  FinishSessionRequestSchema,
   FutureRetrieveRequestSchema,
   GetBillingUsageRequestSchema,
   GetInfoRequestSchema,
+  JoinSamplingSessionRequestSchema,
   LoadWeightsRequestSchema,
   OptimStepRequestSchema,
   SampleRequestSchema,
@@ -56,6 +59,9 @@ export const requestBodySchemas = {
   WeightsInfoRequest: WeightsInfoRequestSchema,
   CheckpointTtlRequest: CheckpointTtlRequestSchema,
   SessionProjectRequest: SessionProjectRequestSchema,
+  JoinSamplingSessionRequest: JoinSamplingSessionRequestSchema,
+  CancelFutureRequest: CancelFutureRequestSchema,
+  FinishSessionRequest: FinishSessionRequestSchema,
   ForwardBackwardRequest: ForwardBackwardRequestSchema,
   ForwardRequest: ForwardRequestSchema,
 } as const;

@@ -1,7 +1,6 @@
-import { FutureRetrieveRequestSchema } from "@tinker-ts/types";
+import { CancelFutureRequestSchema, FutureRetrieveRequestSchema } from "@tinker-ts/types";
 import { HttpError } from "../errors.js";
 import { accepts, json, jsonBody, type Reply, type RequestContext } from "../http/types.js";
-import { CancelFutureRequestSchema } from "../wire/local-schemas.js";
 import { parseRequest } from "../wire/validate.js";
 
 /**

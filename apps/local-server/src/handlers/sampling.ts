@@ -1,5 +1,6 @@
 import {
   CreateSamplingSessionRequestSchema,
+  JoinSamplingSessionRequestSchema,
   modelInputFromWire,
   modelInputLength,
   SampleRequestSchema,
@@ -11,7 +12,6 @@ import { badRequest, HttpError, notFound } from "../errors.js";
 import { json, jsonBody, type Reply, type RequestContext } from "../http/types.js";
 import type { SamplerRuntime, SampleSubmission, ServerRuntime } from "../runtime.js";
 import type { SamplerRecord, SessionRecord } from "../state/entities.js";
-import { JoinSamplingSessionRequestSchema } from "../wire/local-schemas.js";
 import { parseRequest } from "../wire/validate.js";
 import { sampleResult } from "./results.js";
 

@@ -2,13 +2,13 @@ import {
   AuthTokenRequestSchema,
   ClientConfigRequestSchema,
   CreateSessionRequestSchema,
+  FinishSessionRequestSchema,
   SessionHeartbeatRequestSchema,
   TelemetrySendRequestSchema,
 } from "@tinker-ts/types";
 import { HttpError } from "../errors.js";
 import { json, jsonBody, type Reply, type RequestContext } from "../http/types.js";
 import type { SessionRecord } from "../state/entities.js";
-import { FinishSessionRequestSchema } from "../wire/local-schemas.js";
 import { parseRequest } from "../wire/validate.js";
 
 /**

@@ -41,9 +41,17 @@ const defOf = (schema: $ZodType): Def => schema._zod.def as unknown as Def;
 /** Object schemas whose bodies are hand-written dicts in the SDK: null values are sent, not dropped. */
 const rawBodies = new WeakSet<$ZodType>();
 
+/** Whether a field's schema takes `null`: `nullable`, or `optional` around `nullable` (nullish). */
+function acceptsNull(fieldDef: Def): boolean {
+  if (fieldDef.type === "nullable") return true;
+  const inner = (fieldDef as { innerType?: $ZodType }).innerType;
+  return fieldDef.type === "optional" && inner !== undefined && defOf(inner).type === "nullable";
+}
+
 /**
  * Marks an object schema as a hand-written dict body, whose `null` values go on the wire (the
- * `{"ttl_seconds": null}` body of tinker-wire-spec.md §1.2). Returns the schema.
+ * `{"ttl_seconds": null}` body of tinker-wire-spec.md §1.2, 0.38's session finish `"detail": null`),
+ * for nullable and nullish fields alike. Returns the schema.
  */
 export function sendsNulls<T extends $ZodType>(schema: T): T {
   rawBodies.add(schema);
@@ -193,7 +201,7 @@ function objectWriter(schema: $ZodType, def: Def): Write {
     return {
       key,
       def: fieldDef,
-      nullable: fieldDef.type === "nullable",
+      nullable: acceptsNull(fieldDef),
       first: name,
       next: `,${name}`,
       write: writerOf(shape[key]!),

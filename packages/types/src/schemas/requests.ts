@@ -385,3 +385,42 @@ export type CheckpointTtlRequest = z.infer<typeof CheckpointTtlRequestSchema>;
 export const SessionProjectRequestSchema = z.strictObject({ project_id: z.string() });
 /** Body of the session project call. */
 export type SessionProjectRequest = z.infer<typeof SessionProjectRequestSchema>;
+
+/**
+ * `POST /api/v1/join_sampling_session` (Python SDK 0.38 `JoinSamplingSessionRequest`): a cloned
+ * sampling client asks the server for its own request-id counter.
+ */
+export const JoinSamplingSessionRequestSchema = z.strictObject({
+  sampling_session_id: z.string(),
+  type: z._default(z.literal("join_sampling_session"), "join_sampling_session"),
+});
+/** Body of `join_sampling_session`. */
+export type JoinSamplingSessionRequest = z.infer<typeof JoinSamplingSessionRequestSchema>;
+
+/**
+ * `POST /api/v1/cancel_future`: `{"request_id": …}`, the hand-written body Python SDK 0.38 sends
+ * for an abandoned sample (`InternalClientHolder._send_cancel_request`, §7.2).
+ */
+export const CancelFutureRequestSchema = z.strictObject({ request_id: z.string() });
+/** Body of `cancel_future`. */
+export type CancelFutureRequest = z.infer<typeof CancelFutureRequestSchema>;
+
+/** How a session ended, in `FinishSessionRequest`. */
+export const SessionFinishStatusSchema = z.enum(["success", "errored", "interrupted"]);
+/** `success`, `errored` or `interrupted`. */
+export type SessionFinishStatus = z.infer<typeof SessionFinishStatusSchema>;
+
+/**
+ * `POST /api/v1/sessions/{id}/finish`: `{"reason": {"type": …}, "detail": …}`, the hand-written
+ * body Python SDK 0.38 sends when a ServiceClient closes (`ServiceClient._finish_session_async`).
+ * The SDK always writes `detail`, `null` when there is none: pass `detail: null` to encode that.
+ * Parsing also accepts a body without it.
+ */
+export const FinishSessionRequestSchema = sendsNulls(
+  z.strictObject({
+    reason: z.looseObject({ type: SessionFinishStatusSchema }),
+    detail: z.nullish(z.string()),
+  }),
+);
+/** Body of `sessions/{id}/finish`. */
+export type FinishSessionRequest = z.infer<typeof FinishSessionRequestSchema>;
