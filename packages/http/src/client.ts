@@ -442,10 +442,17 @@ export class TinkerHttp {
       signal?.throwIfAborted();
       const started = performance.now();
       const observation = this.#startAttempt(options, pool, retriesTaken, payload);
+      const observedHeaders = this.#observedHeaders(observation);
       const headerLayers = (token: string | undefined) =>
-        this.#observedHeaders(
-          this.#buildHeaders(options, callHeaders, method, idempotencyKey, retriesTaken, timeoutMs, token),
-          observation,
+        this.#buildHeaders(
+          options,
+          callHeaders,
+          method,
+          idempotencyKey,
+          retriesTaken,
+          timeoutMs,
+          token,
+          observedHeaders,
         );
       const result = await this.#attempt(options, pool, payload, headerLayers, timeoutMs);
       const durationMs = performance.now() - started;
@@ -560,6 +567,7 @@ export class TinkerHttp {
     retriesTaken: number,
     timeoutMs: number,
     token: string | undefined,
+    observedHeaders: HeaderInit | undefined,
   ): Record<string, string> {
     const custom = options.headers ?? {};
     return extendHeaders(
@@ -577,6 +585,7 @@ export class TinkerHttp {
         : { "x-stainless-read-timeout": readTimeoutHeader(timeoutMs, options.timeoutType) },
       method === "GET" ? { "Content-Type": null } : undefined,
       token ? { "X-API-Key": token } : undefined,
+      observedHeaders,
     );
   }
 
@@ -782,15 +791,12 @@ export class TinkerHttp {
     return observation;
   }
 
-  /** `headers` plus whatever the attempt's observation adds (a new object only when it adds some). */
-  #observedHeaders(
-    headers: Record<string, string>,
-    observation: AttemptObservation | undefined,
-  ): Record<string, string> {
-    if (!observation?.addHeaders) return headers;
+  /** The headers the attempt's observation adds (a W3C `traceparent`, say), if any. */
+  #observedHeaders(observation: AttemptObservation | undefined): Record<string, string> | undefined {
+    if (!observation?.addHeaders) return undefined;
     const added: Record<string, string> = {};
     this.#safely(() => observation.addHeaders?.(added));
-    return Object.keys(added).length > 0 ? mergeHeaders(headers, added) : headers;
+    return Object.keys(added).length > 0 ? added : undefined;
   }
 
   #emitAttempt(event: AttemptEvent, observation: AttemptObservation | undefined, error: unknown): void {
