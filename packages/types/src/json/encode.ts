@@ -44,7 +44,7 @@ const rawBodies = new WeakSet<$ZodType>();
 /** Whether a field's schema takes `null`: `nullable`, or `optional` around `nullable` (nullish). */
 function acceptsNull(fieldDef: Def): boolean {
   if (fieldDef.type === "nullable") return true;
-  const inner = (fieldDef as { innerType?: $ZodType }).innerType;
+  const inner = fieldDef.innerType;
   return fieldDef.type === "optional" && inner !== undefined && defOf(inner).type === "nullable";
 }
 
