@@ -32,6 +32,8 @@ export interface BackendCall {
   readonly modelId: string;
   /** First token of every datum (forward/forwardBackward), or the learning rate (optimStep). */
   readonly tags: readonly number[];
+  /** Tokens of every datum's first chunk (forward/forwardBackward; empty for other chunk types). */
+  readonly tokens?: readonly (readonly number[])[];
   /** `weights` of every datum (forward/forwardBackward with weights). */
   readonly weights?: readonly (readonly number[])[];
   /** The loss function (forward/forwardBackward). */
@@ -45,6 +47,11 @@ export function recordingBackend(calls: BackendCall[]): Backend {
     data.map((d) => {
       const chunk = d.model_input.chunks[0];
       return chunk?.type === "encoded_text" ? (chunk.tokens[0] ?? -1) : -1;
+    });
+  const tokensOf = (data: readonly Datum[]) =>
+    data.map((d) => {
+      const chunk = d.model_input.chunks[0];
+      return chunk?.type === "encoded_text" ? Array.from(chunk.tokens, Number) : [];
     });
   const weightsOf = (data: readonly Datum[]) =>
     data.map((d) => {
@@ -62,6 +69,7 @@ export function recordingBackend(calls: BackendCall[]): Backend {
         op: "forward",
         modelId,
         tags: firstTokens(input.data),
+        tokens: tokensOf(input.data),
         weights: weightsOf(input.data),
         lossFn: input.lossFn,
       });
@@ -72,6 +80,7 @@ export function recordingBackend(calls: BackendCall[]): Backend {
         op: "forwardBackward",
         modelId,
         tags: firstTokens(input.data),
+        tokens: tokensOf(input.data),
         weights: weightsOf(input.data),
         lossFn: input.lossFn,
       });

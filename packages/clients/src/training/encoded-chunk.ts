@@ -1,4 +1,5 @@
 import type { PreparedForwardBackwardRequest } from "@tinker-ts/types/proto";
+import type { BodyLease, ChunkBodyBuffers } from "./body-buffers.js";
 import type { ReadDataAt } from "./options.js";
 
 /**
@@ -8,7 +9,8 @@ import type { ReadDataAt } from "./options.js";
  *   body is handed out once, to the first submission, and then forgotten, so a sent chunk's bytes
  *   can be collected while its result is polled rather than doubling the batch's memory until then.
  * - `"send"`: each time the chunk is submitted, from the arrays as they are then (as the Python SDK
- *   encodes), so only the chunks in flight have a body in memory.
+ *   encodes), into a buffer lent by the call's {@link ChunkBodyBuffers}, so only the chunks in
+ *   flight have a body in memory.
  *
  * A resend after an expired future (HTTP 410, which the server answers with the original request)
  * writes the body again from the data in both modes, as the Python SDK encodes every submission.
@@ -40,10 +42,30 @@ export class EncodedChunk {
     this.#prepare = prepare;
   }
 
-  /** The call-time body the first time in `"call"` mode; a body written now otherwise. */
-  takeBody(): Uint8Array {
-    const body = this.#body ?? (this.#prepared ?? this.#prepare()).serialize();
-    this.#body = undefined;
-    return body;
+  /** Whether the first submission writes the body (`"send"`), and so takes a lease of `buffers`. */
+  get writesWhenSent(): boolean {
+    return this.#prepared !== undefined;
+  }
+
+  /**
+   * The body for a submission, with the lease to release once the POST settled: the call-time
+   * body the first time in `"call"` mode (nothing to release), otherwise a body written now into
+   * a buffer of `buffers`.
+   * @throws InvalidInputError when a typed array was transferred (detached) since the call.
+   */
+  takeBody(buffers: ChunkBodyBuffers): BodyLease {
+    const body = this.#body;
+    if (body !== undefined) {
+      this.#body = undefined;
+      return { bytes: body, release: () => {} };
+    }
+    const prepared = this.#prepared ?? this.#prepare();
+    const lease = buffers.lease(prepared.byteLength);
+    try {
+      return { bytes: prepared.serializeInto(lease.bytes), release: lease.release };
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
   }
 }

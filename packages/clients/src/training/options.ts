@@ -7,10 +7,12 @@ type OptimStepBody = RequestBodyInput["OptimStepRequest"];
  * - `"call"` (default): before the call returns. The requests carry the data as they were at the
  *   call, so the caller may reuse or change its arrays at once (for example to build the next batch
  *   while this one is in flight). Until its chunk is sent, each body is held next to the data: peak
- *   memory is about twice the batch (2.25× measured at 128 MiB, bench/README.md B2).
- * - `"send"`: when each chunk is sent, as the Python SDK does. Only the chunks in flight have a body
- *   in memory (1.77× measured at 128 MiB), but the arrays must not be changed, reused or transferred
- *   until the returned future has resolved: a chunk carries whatever they hold when it is sent.
+ *   memory is more than twice the batch (2.1–2.3× measured at 128 MiB, bench/README.md B2).
+ * - `"send"`: when each chunk is sent, as the Python SDK does, into buffers reused from chunk to
+ *   chunk. Only the chunks in flight have a body in memory (peak 1.5–1.7× while sending a 128 MiB
+ *   batch, 1.9–2.0× once its outputs are back), but the arrays must not be changed, reused or
+ *   transferred until the returned future has resolved: a chunk carries whatever they hold when it
+ *   is sent.
  *
  * Either way the data are checked at the call (bad input throws before anything is sent), and a
  * resend after an expired future (HTTP 410) reads the arrays again, as the Python SDK does.

@@ -158,6 +158,27 @@ describe("TrainingClient requests", () => {
     expect(sent.sort((a, b) => a - b)).toEqual(sentTags);
   });
 
+  it.each([
+    [
+      "one chunk in flight at a time, in turn",
+      { fwdbwd_dispatch_bytes_semaphore_size: 1, parallel_fwdbwd_chunks: false },
+    ],
+    ["one chunk in flight at a time, in parallel turns", { fwdbwd_dispatch_bytes_semaphore_size: 1 }],
+    ["every chunk in flight at once", {}],
+  ])('with readDataAt "send" each chunk carries exactly its own datum when body buffers are reused (%s)', async (_, clientConfig) => {
+    harness = await startHarness({ server: { clientConfig: { fwdbwd_max_chunk_len: 1, ...clientConfig } } });
+    const training = await harness.service.createLoraTrainingClient({ baseModel: BASE_MODEL });
+    // Lengths that shrink and grow, so a reused buffer holds a longer body's stale bytes.
+    const data = [ceDatum(10, 9), ceDatum(20, 2), ceDatum(30, 6), ceDatum(40, 1), ceDatum(50, 4)];
+    const output = await training.forwardBackward(data, "cross_entropy", { readDataAt: "send" });
+    expect(output.loss_fn_outputs).toHaveLength(data.length);
+    const sent = harness.backendCalls
+      .filter((c) => c.op === "forwardBackward")
+      .flatMap((c) => c.tokens ?? []);
+    const expected = data.map((d) => Array.from((d.model_input.chunks[0] as { tokens: Int32Array }).tokens));
+    expect(sent.sort((a, b) => a[0]! - b[0]!)).toEqual(expected);
+  });
+
   it("saves and loads state with and without the optimizer, and creates clients from state", async () => {
     harness = await startHarness();
     const { service } = harness;

@@ -53,6 +53,7 @@ import { type AsyncSubmit, callWithRetries, submitAsync } from "../requests.js";
 import type { SamplingClient } from "../sampling/index.js";
 import { openSamplingClient } from "../sampling/open.js";
 import { withFailureReport } from "../telemetry-capture.js";
+import { type BodyLease, ChunkBodyBuffers } from "./body-buffers.js";
 import { planChunks } from "./chunking.js";
 import {
   checkLossResult,
@@ -620,7 +621,11 @@ export class TrainingClient {
    */
   #sendChunks(chunks: readonly EncodedChunk[], firstId: number, sdkMethod: string): Sent[] {
     const { clientConfig } = this.#context;
-    const sends = chunks.map((chunk) => () => this.#dispatch(chunk, sdkMethod));
+    const bodies = new ChunkBodyBuffers(
+      Math.max(...chunks.map((chunk) => chunk.bodyBytes)),
+      chunks.filter((chunk) => chunk.writesWhenSent).length,
+    );
+    const sends = chunks.map((chunk) => () => this.#dispatch(chunk, bodies, sdkMethod));
     if (!clientConfig.parallel_fwdbwd_chunks || chunks.length === 1) {
       return sends.map((send, i) => ({
         submission: this.#turns.take(firstId + i, send),
@@ -656,23 +661,32 @@ export class TrainingClient {
     return [{ submission: first, resend: sendFirst, sdkMethod }, ...rest];
   }
 
-  async #dispatch(chunk: EncodedChunk, sdkMethod: string): Promise<UntypedAPIFuture> {
+  async #dispatch(
+    chunk: EncodedChunk,
+    bodies: ChunkBodyBuffers,
+    sdkMethod: string,
+  ): Promise<UntypedAPIFuture> {
     const context = this.#context;
     const permit = await this.#dispatchBudget.acquire(chunk.bytes, context.closeSignal);
+    // Taken under the permit, so only the bodies the dispatch budget lets be in flight exist.
+    let body: BodyLease | undefined;
     try {
+      body = chunk.takeBody(bodies);
       return await submitAsync(
         context,
         {
           path: "/api/v1/forward_backward",
           name: "forward_backward",
           sdkMethod,
-          body: chunk.takeBody(),
+          body: body.bytes,
           contentType: PROTOBUF_CONTENT_TYPE,
           compress: context.clientConfig.proto_compress_fwdbwd ? "zstd" : undefined,
         },
         context.closeSignal,
       );
     } finally {
+      // submitAsync has settled, retries included: the HTTP client holds the body no longer.
+      body?.release();
       permit.release();
     }
   }

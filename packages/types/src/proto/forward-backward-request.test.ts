@@ -276,6 +276,19 @@ describe("prepareForwardBackwardRequest", () => {
     expect(decoded?.loss_fn_inputs["weights"]?.data).toEqual(Float32Array.from([0.5, 1, 1]));
   });
 
+  it("writes into a reused buffer: the same bytes as serialize, every stale byte overwritten", () => {
+    // A loss_fn_config number is written through a DataView, which must start at the view's offset.
+    const request = { ...weighted(), loss_fn_config: { clip_low_threshold: 0.8 } };
+    const prepared = prepareForwardBackwardRequest(request);
+    const reused = new Uint8Array(prepared.byteLength + 7).fill(0xff);
+    const written = prepared.serializeInto(reused.subarray(3));
+    expect(written.buffer).toBe(reused.buffer);
+    expect(written.byteOffset).toBe(3);
+    expect(toHex(written)).toBe(toHex(encodeForwardBackwardRequest(request)));
+    expect(Array.from(reused.subarray(3 + prepared.byteLength))).toEqual([0xff, 0xff, 0xff, 0xff]);
+    expect(() => prepared.serializeInto(new Uint8Array(prepared.byteLength - 1))).toThrow(RangeError);
+  });
+
   it("raises every encoding error when preparing, not when writing", () => {
     const bad = requestOf([
       datumOf([text([1])], { weights: { dtype: "float32", data: Float32Array.from([1, 2]), shape: [3] } }),

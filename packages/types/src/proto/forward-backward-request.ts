@@ -202,6 +202,13 @@ export interface PreparedForwardBackwardRequest {
    *   the request was prepared.
    */
   serialize(): Uint8Array;
+  /**
+   * Writes the body into the first {@link byteLength} bytes of `target` (a buffer reused between
+   * requests: every one of those bytes is overwritten) and returns the view of them.
+   * @throws RangeError when `target` is shorter than {@link byteLength}.
+   * @throws InvalidInputError as {@link serialize} does.
+   */
+  serializeInto(target: Uint8Array): Uint8Array;
 }
 
 /**
@@ -251,7 +258,11 @@ export function prepareForwardBackwardRequest(
       root.mapEntry(7, key, (entry) => entry.message(2, configValue));
     }
   }
-  return { byteLength: root.byteLength(), serialize: () => root.serialize() };
+  return {
+    byteLength: root.byteLength(),
+    serialize: () => root.serialize(),
+    serializeInto: (target) => root.serializeInto(target),
+  };
 }
 
 function decodeChunk(chunk: Chunk, path: string): ModelInputChunk {

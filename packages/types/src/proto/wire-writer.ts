@@ -199,8 +199,21 @@ export class MessageNode {
 
   /** Serializes the message into a new buffer of exactly {@link byteLength} bytes. */
   serialize(): Uint8Array {
-    const buf = new Uint8Array(this.byteLength());
-    this.writeTo(buf, new DataView(buf.buffer), 0);
+    return this.serializeInto(new Uint8Array(this.byteLength()));
+  }
+
+  /**
+   * Serializes the message into the first {@link byteLength} bytes of `target` (a reused buffer:
+   * every one of those bytes is overwritten) and returns the view of them.
+   * @throws RangeError when `target` is shorter than the message.
+   */
+  serializeInto(target: Uint8Array): Uint8Array {
+    const size = this.byteLength();
+    if (target.byteLength < size) {
+      throw new RangeError(`serializeInto needs ${size} bytes, the target has ${target.byteLength}.`);
+    }
+    const buf = target.byteLength === size ? target : target.subarray(0, size);
+    this.writeTo(buf, new DataView(buf.buffer, buf.byteOffset, size), 0);
     return buf;
   }
 
