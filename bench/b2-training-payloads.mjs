@@ -118,6 +118,10 @@ export async function runB2() {
           peak_growth_mib: summary(
             rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_before_data_bytes) / MIB),
           ),
+          // Until the last chunk's POST returned: the batch and its request bodies, before results.
+          submit_peak_growth_mib: summary(
+            rs.map((r) => (r.peak_rss_submitted_bytes - r.rss_before_data_bytes) / MIB),
+          ),
           // What the step adds on top of the batch itself: encoded bodies, buffers, results.
           beyond_batch_mib: summary(
             rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_with_data_bytes) / MIB),
@@ -133,6 +137,7 @@ export async function runB2() {
           })),
         };
         agg[impl].peak_growth_vs_payload = (agg[impl].peak_growth_mib.median * MIB) / payload;
+        agg[impl].submit_peak_growth_vs_payload = (agg[impl].submit_peak_growth_mib.median * MIB) / payload;
         agg[impl].beyond_batch_vs_payload = (agg[impl].beyond_batch_mib.median * MIB) / payload;
       }
       cases.push({
@@ -161,6 +166,7 @@ export async function runB2() {
         fmt(a.encode_cpu_ms.median, 1),
         fmtRange(a.submit_ms, 1),
         fmtRange(a.e2e_ms, 1),
+        `${fmt(a.submit_peak_growth_mib.median, 0)} (${fmt(a.submit_peak_growth_vs_payload, 2)}×)`,
         `${fmt(a.peak_growth_mib.median, 0)} (${fmt(a.peak_growth_vs_payload, 2)}×)`,
         `${fmt(a.data_mib.median, 0)}`,
         `${fmt(a.beyond_batch_mib.median, 0)} (${fmt(a.beyond_batch_vs_payload, 2)}×)`,
@@ -182,6 +188,7 @@ export async function runB2() {
       { title: "encode CPU ms (med)" },
       { title: "submit ms min/med/max" },
       { title: "e2e ms min/med/max" },
+      { title: "peak growth submitting MiB (× payload)" },
       { title: "peak RSS growth MiB (× payload)" },
       { title: "batch MiB" },
       { title: "peak − batch MiB (× payload)" },

@@ -114,6 +114,7 @@ async function runTrain(config) {
   const submitMs = [];
   const e2eMs = [];
   let peakAfterFirst = 0;
+  let peakSubmitted = 0;
   // Where the first step's memory sits (RSS, and the ArrayBuffers: batch, bodies, results).
   const firstStepMemory = { with_data: memoryPoint() };
   for (let rep = 0; rep <= config.reps; rep++) {
@@ -123,7 +124,10 @@ async function runTrain(config) {
     if (rep === 0) firstStepMemory.call_returned = memoryPoint();
     await future.requestId; // resolves when the last chunk's POST returned (chunk 1 goes last)
     const submitted = performance.now();
-    if (rep === 0) firstStepMemory.submitted = memoryPoint();
+    if (rep === 0) {
+      firstStepMemory.submitted = memoryPoint();
+      peakSubmitted = peakRssBytes();
+    }
     const output = await future;
     const end = performance.now();
     if (output.loss_fn_outputs.length !== config.datums) throw new Error("wrong number of outputs");
@@ -156,6 +160,7 @@ async function runTrain(config) {
     body_bytes: size,
     rss_before_data_bytes: rssBeforeData,
     rss_with_data_bytes: rssWithData,
+    peak_rss_submitted_bytes: peakSubmitted,
     peak_rss_first_step_bytes: peakAfterFirst,
     first_step_memory: firstStepMemory,
     peak_rss_bytes: peakRssBytes(),

@@ -117,16 +117,16 @@ def encode(model_id: str, data: list[types.Datum], compress: bool) -> bytes:
     return zstandard.ZstdCompressor().compress(body) if compress else body
 
 
-def hook_submissions() -> list[float]:
-    """Records when each forward_backward POST returned (perf_counter); measurement only."""
+def hook_submissions() -> list[tuple[float, int]]:
+    """Records when each forward_backward POST returned (perf_counter) and the peak RSS by then."""
     from tinker.resources.training import AsyncTrainingResource
 
-    returned: list[float] = []
+    returned: list[tuple[float, int]] = []
     original = AsyncTrainingResource.forward_backward
 
     async def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = await original(self, *args, **kwargs)
-        returned.append(time.perf_counter())
+        returned.append((time.perf_counter(), peak_rss_bytes()))
         return result
 
     AsyncTrainingResource.forward_backward = timed  # type: ignore[method-assign]
@@ -146,6 +146,7 @@ async def run_train(config: dict[str, Any]) -> dict[str, Any]:
     submit_ms: list[float] = []
     e2e_ms: list[float] = []
     peak_after_first = 0
+    peak_submitted = 0
     for rep in range(config["reps"] + 1):  # the first (cold) step is the warm-up
         returned.clear()
         start = time.perf_counter()
@@ -156,8 +157,9 @@ async def run_train(config: dict[str, Any]) -> dict[str, Any]:
         del output, future
         if rep == 0:
             peak_after_first = peak_rss_bytes()
+            peak_submitted = max(peak for _, peak in returned)
             continue
-        submit_ms.append((max(returned) - start) * 1000)
+        submit_ms.append((max(at for at, _ in returned) - start) * 1000)
         e2e_ms.append((end - start) * 1000)
 
     encode_ms: list[float] = []
@@ -178,6 +180,7 @@ async def run_train(config: dict[str, Any]) -> dict[str, Any]:
         "body_bytes": size,
         "rss_before_data_bytes": rss_before_data,
         "rss_with_data_bytes": rss_with_data,
+        "peak_rss_submitted_bytes": peak_submitted,
         "peak_rss_first_step_bytes": peak_after_first,
         "peak_rss_bytes": peak_rss_bytes(),
     }
