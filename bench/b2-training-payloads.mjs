@@ -9,8 +9,9 @@
 //   submit  — from the call until the last chunk's POST returned (ours: `future.requestId`; Python:
 //             a timing wrapper around its AsyncTrainingResource.forward_backward);
 //   e2e     — from the call until the combined result is back;
-//   peak RSS of the process from just before the batch was built until after the first (cold)
-//             step, relative to the payload size.
+//   peak RSS of the process from just before the batch was built until the first (cold) step's
+//             last chunk POST returned ("while sending") and until its outputs were back, relative
+//             to the payload size.
 // Each repetition is a fresh client process (so peak RSS is per process) doing one cold step and
 // --reps timed steps; timings are min/median/max over every timed step of every process.
 //
