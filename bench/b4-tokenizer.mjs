@@ -6,7 +6,7 @@
 // tokens/s per row and the B4 targets. Run it last in a suite: it needs
 // `pnpm --filter @tinker-ts/tokenizer build`.
 //
-//   node bench/b4-tokenizer.mjs [--runs 5] [--repeat 8]
+//   node bench/b4-tokenizer.mjs [--runs 9] [--repeat 8]
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -56,7 +56,7 @@ function runTokenizerBench(python, runs, repeat) {
 
 export async function runB4() {
   requireBuilt(["packages/tokenizer/dist/index.js"]);
-  const runs = Number(arg("runs", envInt("BENCH_B4_RUNS", 5)));
+  const runs = Number(arg("runs", envInt("BENCH_B4_RUNS", 9)));
   const repeat = Number(arg("repeat", 8));
   const python = ensurePython();
   const loadBefore = load1();

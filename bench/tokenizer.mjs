@@ -6,7 +6,8 @@
 //   - ours, encodeBatch on 2 worker threads (warm: the workers' one-time start is reported apart);
 //   - Python tokenizers (Rust), single thread: Tokenizer.encode in a loop, RAYON_NUM_THREADS=1;
 //   - Python tokenizers, encode_batch on 2 Rust threads.
-// Every figure is the median of --runs runs after one warm-up run, in wall-clock time and in CPU
+// Every figure is the median of --runs runs after one warm-up run (ours: single-thread and batch
+// runs taking turns), in wall-clock time and in CPU
 // time (process user + system, all threads: worker threads and Rust threads included). CPU time moves
 // less than wall time when other work shares the machine; for the batch rows it shows what the
 // parallel version costs in total (CPU tokens/s of a batch row ÷ that of the 1-thread row is the
@@ -15,7 +16,7 @@
 // that both sides produce the same number of tokens).
 //
 // Run after `pnpm --filter @tinker-ts/tokenizer build` (and its dependency @tinker-ts/types):
-//   node bench/tokenizer.mjs [--runs 5] [--repeat 8] [--python /work/ref/tokvenv/bin/python]
+//   node bench/tokenizer.mjs [--runs 9] [--repeat 8] [--python /work/ref/tokvenv/bin/python]
 // The Python side is skipped, with a note, when that interpreter cannot import `tokenizers`.
 
 import { spawnSync } from "node:child_process";
@@ -31,7 +32,7 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
-const RUNS = Number(arg("runs", 5));
+const RUNS = Number(arg("runs", 9));
 const REPEAT = Number(arg("repeat", 8));
 const PYTHON = arg("python", process.env.TOKENIZER_BENCH_PYTHON ?? "/work/ref/tokvenv/bin/python");
 const WORKERS = 2;
@@ -48,20 +49,25 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Wall-clock and CPU (user + system, all threads of the process) seconds of each run. */
-async function timed(fn) {
-  await fn();
-  const wall = [];
-  const cpu = [];
+/**
+ * Wall-clock and CPU (user + system, all threads of the process) seconds of each run of each `fn`,
+ * after one warm-up run of each. The functions take turns run by run, so that drift in the
+ * machine's speed over the measurement falls on all of them alike (their ratio is what B4 checks).
+ */
+async function timedInTurns(fns) {
+  for (const fn of fns) await fn();
+  const timings = fns.map(() => ({ wall: [], cpu: [] }));
   for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const cpuStart = process.cpuUsage();
-    await fn();
-    const used = process.cpuUsage(cpuStart);
-    wall.push(Number(process.hrtime.bigint() - start) / 1e9);
-    cpu.push((used.user + used.system) / 1e6);
+    for (const [k, fn] of fns.entries()) {
+      const start = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
+      await fn();
+      const used = process.cpuUsage(cpuStart);
+      timings[k].wall.push(Number(process.hrtime.bigint() - start) / 1e9);
+      timings[k].cpu.push((used.user + used.system) / 1e6);
+    }
   }
-  return { wall, cpu };
+  return timings;
 }
 
 /** Runs bench/tokenizer_python.py in one mode, with the Rust thread pool sized for it. */
@@ -97,13 +103,15 @@ for (const model of ["qwen3", "llama3"]) {
   );
   const tokens = texts.reduce((n, t) => n + tokenizer.encode(t).length, 0);
 
-  const single = await timed(() => {
-    for (const t of texts) tokenizer.encode(t);
-  });
   const coldStart = process.hrtime.bigint();
   await tokenizer.encodeBatch(texts.slice(0, 2));
   const workerStartSeconds = Number(process.hrtime.bigint() - coldStart) / 1e9;
-  const batch = await timed(() => tokenizer.encodeBatch(texts));
+  const [single, batch] = await timedInTurns([
+    () => {
+      for (const t of texts) tokenizer.encode(t);
+    },
+    () => tokenizer.encodeBatch(texts),
+  ]);
   await tokenizer.close();
 
   const python = runPython(tokenizerJson, "single");
