@@ -108,6 +108,8 @@ export async function runB2() {
       const agg = {};
       for (const impl of Object.keys(runs)) {
         const rs = runs[impl];
+        // MiB from one RSS reading of a run to another, summarized over the runs.
+        const mibBetween = (from, to) => summary(rs.map((r) => (r[to] - r[from]) / MIB));
         agg[impl] = {
           encode_ms: summary(rs.flatMap((r) => r.encode_ms)),
           // CPU time of the encoding process (all its threads): less sensitive to the machine's load.
@@ -115,18 +117,12 @@ export async function runB2() {
           submit_ms: summary(rs.flatMap((r) => r.submit_ms)),
           e2e_ms: summary(rs.flatMap((r) => r.e2e_ms)),
           body_bytes: rs[0]?.body_bytes,
-          data_mib: summary(rs.map((r) => (r.rss_with_data_bytes - r.rss_before_data_bytes) / MIB)),
-          peak_growth_mib: summary(
-            rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_before_data_bytes) / MIB),
-          ),
+          data_mib: mibBetween("rss_before_data_bytes", "rss_with_data_bytes"),
+          peak_growth_mib: mibBetween("rss_before_data_bytes", "peak_rss_first_step_bytes"),
           // Until the last chunk's POST returned: the batch and its request bodies, before results.
-          submit_peak_growth_mib: summary(
-            rs.map((r) => (r.peak_rss_submitted_bytes - r.rss_before_data_bytes) / MIB),
-          ),
+          submit_peak_growth_mib: mibBetween("rss_before_data_bytes", "peak_rss_submitted_bytes"),
           // What the step adds on top of the batch itself: encoded bodies, buffers, results.
-          beyond_batch_mib: summary(
-            rs.map((r) => (r.peak_rss_first_step_bytes - r.rss_with_data_bytes) / MIB),
-          ),
+          beyond_batch_mib: mibBetween("rss_with_data_bytes", "peak_rss_first_step_bytes"),
           peak_rss_mib: summary(rs.map((r) => r.peak_rss_first_step_bytes / MIB)),
           load1: summary(rs.map((r) => r.load1)),
           raw: rs.map(({ encode_ms, encode_cpu_ms, submit_ms, e2e_ms, ...rest }) => ({
@@ -137,9 +133,10 @@ export async function runB2() {
             ...rest,
           })),
         };
-        agg[impl].peak_growth_vs_payload = (agg[impl].peak_growth_mib.median * MIB) / payload;
-        agg[impl].submit_peak_growth_vs_payload = (agg[impl].submit_peak_growth_mib.median * MIB) / payload;
-        agg[impl].beyond_batch_vs_payload = (agg[impl].beyond_batch_mib.median * MIB) / payload;
+        const vsPayload = (mib) => (mib.median * MIB) / payload;
+        agg[impl].peak_growth_vs_payload = vsPayload(agg[impl].peak_growth_mib);
+        agg[impl].submit_peak_growth_vs_payload = vsPayload(agg[impl].submit_peak_growth_mib);
+        agg[impl].beyond_batch_vs_payload = vsPayload(agg[impl].beyond_batch_mib);
       }
       cases.push({
         ...shape,

@@ -7,8 +7,8 @@
 //   - Python tokenizers (Rust), single thread: Tokenizer.encode in a loop, RAYON_NUM_THREADS=1;
 //   - Python tokenizers, encode_batch on 2 Rust threads.
 // Every figure is the median of --runs runs after one warm-up run (ours: single-thread and batch
-// runs taking turns), in wall-clock time and in CPU
-// time (process user + system, all threads: worker threads and Rust threads included). CPU time moves
+// runs taking turns), in wall-clock time and in CPU time (process user + system, all threads:
+// worker threads and Rust threads included). CPU time moves
 // less than wall time when other work shares the machine; for the batch rows it shows what the
 // parallel version costs in total (CPU tokens/s of a batch row ÷ that of the 1-thread row is the
 // parallel efficiency; with idle cores, wall-clock speedup ≈ efficiency × threads). It prints a table and writes
