@@ -7,9 +7,15 @@ import { defineConfig, type ViteUserConfig } from "vitest/config";
  * build), coverage is measured with v8 over `src/`, and a JSON report is written for the CI
  * summary line.
  */
-export function sharedVitestConfig(
-  options: { coverageLines?: number; testTimeoutMs?: number } = {},
-): ViteUserConfig {
+/**
+ * A hang backstop, not a limit on how fast anything must be: no test's verdict may depend on the
+ * wall clock (the suite must pass on a slow machine with other work running), so expensive tests
+ * are bounded by steps and every test and hook gets this one generous ceiling, which only turns a
+ * deadlock into a failure instead of a CI run that never ends.
+ */
+export const HANG_BACKSTOP_MS = 15 * 60_000;
+
+export function sharedVitestConfig(options: { coverageLines?: number } = {}): ViteUserConfig {
   const sourceCondition = "@tinker-ts/source";
   return defineConfig({
     resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
@@ -26,7 +32,9 @@ export function sharedVitestConfig(
     },
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-      testTimeout: options.testTimeoutMs ?? 20_000,
+      testTimeout: HANG_BACKSTOP_MS,
+      hookTimeout: HANG_BACKSTOP_MS,
+      teardownTimeout: HANG_BACKSTOP_MS,
       reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
       coverage: {
         provider: "v8",

@@ -2,6 +2,6 @@ import { mergeConfig } from "vitest/config";
 import { sharedVitestConfig } from "../../vitest.shared.ts";
 
 // The process-level tests run the real executable, bundled once from the sources.
-export default mergeConfig(sharedVitestConfig({ testTimeoutMs: 60_000 }), {
+export default mergeConfig(sharedVitestConfig(), {
   test: { globalSetup: ["./test/global-setup.ts"] },
 });

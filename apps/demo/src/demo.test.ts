@@ -32,7 +32,7 @@ describe("runDemo against tinker-local's tiny model (small settings)", () => {
       },
       show: 3,
     });
-  }, 170_000);
+  });
 
   afterAll(async () => {
     await rm(outDir, { recursive: true, force: true });

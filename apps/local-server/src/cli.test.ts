@@ -29,7 +29,7 @@ describe("tinker-local CLI", () => {
     } finally {
       expect(await stop(proc, "SIGTERM")).toBe(0);
     }
-  }, 60_000);
+  });
 
   it("passes the tokenizer flags to the server as tokenizer settings", () => {
     const base = { port: 0, host: "127.0.0.1", backend: "tiny", logLevel: "info" as const };

@@ -87,5 +87,5 @@ describe("crash safety", () => {
     expect(run.json.last_checkpoint.checkpoint_id).toBe("weights/ck-5");
     expect(await stop(proc, "SIGTERM")).toBe(0);
     proc = undefined;
-  }, 60_000);
+  });
 });

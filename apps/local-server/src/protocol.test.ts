@@ -179,7 +179,7 @@ describe("ordering (§8.1)", () => {
     await api.result(fb2.json.request_id);
     await api.result(fb1.json.request_id);
     expect(gated.calls).toEqual(["fb:1:1", "fb:1:2", "optim:3"]);
-  }, 60_000);
+  });
 
   it("de-duplicates a repeated seq_id (client retry) with the same request id", async () => {
     const gated = gatedBackend();

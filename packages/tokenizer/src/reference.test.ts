@@ -56,7 +56,7 @@ beforeAll(async () => {
     "kimi-synthetic",
     await loadTokenizer({ directory: fileURLToPath(new URL("kimi-synthetic/", fixturesDir)) }),
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await clearTokenizerCache();

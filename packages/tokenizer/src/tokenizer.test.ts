@@ -11,7 +11,7 @@ let llama: Tokenizer;
 beforeAll(async () => {
   qwen = await loadTokenizer(lenmlFiles("qwen3"));
   llama = await loadTokenizer(lenmlFiles("llama3"));
-}, 30_000);
+});
 
 describe("Tokenizer", () => {
   test("special tokens and ids come from tokenizer_config.json", () => {

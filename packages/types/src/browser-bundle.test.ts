@@ -64,5 +64,5 @@ describe("browser bundle of @tinker-ts/types", () => {
   test("the plugin does catch a Node built-in (the check can fail)", async () => {
     const result = await bundle("./browser-bundle.test.ts");
     expect(result.builtins.some((b) => b.startsWith("node:zlib"))).toBe(true);
-  }, 30_000);
+  });
 });

@@ -23,7 +23,7 @@ describe("runSmoke (pnpm smoke in function form)", () => {
       "telemetry",
       "cli",
     ]);
-  }, 120_000);
+  });
 
   it("runs only the stages asked for and rejects unknown names", async () => {
     const results = await runSmoke({ only: ["metrics-reduction"] });

@@ -117,5 +117,5 @@ describe("SamplingClient under load and injected faults", () => {
     } finally {
       process.off("unhandledRejection", onUnhandled);
     }
-  }, 60_000);
+  });
 });

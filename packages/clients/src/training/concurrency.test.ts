@@ -65,7 +65,7 @@ describe("TrainingClient under faults and concurrency", () => {
     for (const kind of ["server_error", "rate_limit", "timeout", "gone"]) {
       expect(counters.by_kind[kind], kind).toBeGreaterThan(0);
     }
-  }, 60_000);
+  });
 
   it("close() during in-flight work settles every pending promise with ClientClosedError", async () => {
     harness = await startHarness({ client: { clock: acceleratedClock(100) } });

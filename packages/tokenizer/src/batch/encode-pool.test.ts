@@ -17,7 +17,7 @@ let qwen: Tokenizer;
 
 beforeAll(async () => {
   qwen = await loadTokenizer(lenmlFiles("qwen3"), { batch: parallel });
-}, 30_000);
+});
 
 afterAll(async () => {
   await qwen.close();
