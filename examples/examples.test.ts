@@ -1,3 +1,4 @@
+import { startLocalServer } from "@tinker-ts/local-server";
 import { describe, expect, it } from "vitest";
 import { run as checkpointResume } from "./checkpoint-resume/main.js";
 import { run as dpoCustomLoss } from "./dpo-custom-loss/main.js";
@@ -6,7 +7,7 @@ import { run as restInventory } from "./rest-inventory/main.js";
 import { centredAdvantages, reward, run as rlBasic } from "./rl-basic/main.js";
 import { run as samplingLogprobs } from "./sampling-logprobs/main.js";
 import { run as sftBasic } from "./sft-basic/main.js";
-import { sharedPhrase } from "./support/index.js";
+import { describeModel, LEARNING_RATES, openExampleSession, sharedPhrase } from "./support/index.js";
 
 // Every example against its own tinker-local (tiny model) with small settings. Each run() throws
 // when its own check fails; the assertions here restate the outcome so a failure says what broke.
@@ -70,6 +71,37 @@ describe("examples against tinker-local", () => {
         expect.stringMatching(/^ {2}tinker\.optim_step /),
       ]),
     );
+  });
+});
+
+describe("recognising tinker-local", () => {
+  it("uses the emulator's settings when TINKER_API_KEY and TINKER_BASE_URL name a tinker-local", async () => {
+    const server = await startLocalServer({ port: 0, backend: "null", logLevel: "silent" });
+    try {
+      const session = await openExampleSession({
+        env: { TINKER_API_KEY: "tml-from-the-environment", TINKER_BASE_URL: server.url },
+      });
+      try {
+        expect(session.target.kind).toBe("remote");
+        expect(session.emulator).toMatchObject({ name: "tinker-local", backend: "null" });
+        expect(session.learningRate).toBe(LEARNING_RATES.emulator);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("names the model for what it is", () => {
+    const tiny = { name: "tinker-local", version: "0.1.0", backend: "tiny" } as const;
+    expect(describeModel("Qwen/Qwen3-8B", tiny)).toBe(
+      "tiny LoRA model with Qwen3-8B's tokenizer, emulating Qwen/Qwen3-8B",
+    );
+    expect(describeModel("Qwen/Qwen3-8B", { ...tiny, backend: "null" })).toBe(
+      "Qwen/Qwen3-8B on tinker-local's null backend (no real model)",
+    );
+    expect(describeModel("Qwen/Qwen3-8B", undefined)).toBe("Qwen/Qwen3-8B");
   });
 });
 

@@ -239,7 +239,7 @@ async function runInSession(
   log(`target: ${session.target.description}`);
   const { train, trainPairs, test } = animalFactsData(tokenizer);
   const training = await service.createLoraTrainingClient({ baseModel, rank: 16, seed: 0 });
-  log(`training ${training.modelId}: LoRA rank 16 on ${baseModel}, ${train.length} examples`);
+  log(`training ${training.modelId}: ${session.modelDescription}, LoRA rank 16, ${train.length} examples`);
   const reports = await trainSft(training, train, {
     ...options,
     learningRate: options.learningRate ?? session.learningRate,

@@ -18,6 +18,7 @@ export { QWEN3_TOKENIZER_REPOS, seedQwen3TokenizerCache } from "./hub-cache.js";
 export { isMain, runMain } from "./main.js";
 export {
   BASE_MODEL,
+  describeModel,
   type ExampleSession,
   type ExampleSessionOptions,
   LEARNING_RATES,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ServiceClient, type ServiceClientOptions } from "@tinker-ts/clients";
 import { getTokenizer, type HubOptions, type Tokenizer } from "@tinker-ts/tokenizer";
+import type { EmulatorInfo } from "@tinker-ts/types";
 import { seedQwen3TokenizerCache } from "./hub-cache.js";
 import { openTarget, type Target, type TargetOptions } from "./target.js";
 
@@ -10,11 +11,25 @@ import { openTarget, type Target, type TargetOptions } from "./target.js";
 export const BASE_MODEL = "Qwen/Qwen3-8B";
 
 /**
- * Learning rates per target. tinker-local's tiny model is a small random network whose only
+ * Learning rates per kind of server. tinker-local's tiny model is a small random network whose only
  * trainable parts are LoRA adapters: it learns at about 1e-2 (apps/local-server/src/tiny/README.md).
  * An 8B model on the real service wants the cookbook's order of magnitude.
  */
-export const LEARNING_RATES = { local: 2e-2, remote: 2e-4 } as const;
+export const LEARNING_RATES = { emulator: 2e-2, service: 2e-4 } as const;
+
+/**
+ * How to name the model a session trains, honestly: on tinker-local's tiny backend it is a small
+ * LoRA model that only shares the base model's tokenizer.
+ */
+export function describeModel(baseModel: string, emulator: EmulatorInfo | undefined): string {
+  if (emulator?.backend === "tiny") {
+    const short = baseModel.slice(baseModel.indexOf("/") + 1);
+    return `tiny LoRA model with ${short}'s tokenizer, emulating ${baseModel}`;
+  }
+  if (emulator !== undefined)
+    return `${baseModel} on tinker-local's ${emulator.backend} backend (no real model)`;
+  return baseModel;
+}
 
 /** Options of {@link openExampleSession}. */
 export interface ExampleSessionOptions extends Omit<TargetOptions, "hub"> {
@@ -33,7 +48,14 @@ export interface ExampleSession {
   readonly tokenizer: Tokenizer;
   /** Hub options of that cache (pass them to `getTokenizer()` of a training or sampling client). */
   readonly hub: HubOptions;
-  /** A learning rate suited to the target (see {@link LEARNING_RATES}). */
+  /**
+   * What the server says about itself when it is tinker-local (`ServiceClient.getEmulatorInfo()`),
+   * whether it runs in this process or elsewhere; undefined on the real service.
+   */
+  readonly emulator: EmulatorInfo | undefined;
+  /** The trained model, named honestly (see {@link describeModel}). */
+  readonly modelDescription: string;
+  /** A learning rate suited to the server, as it identified itself (see {@link LEARNING_RATES}). */
   readonly learningRate: number;
   /** Closes the client, stops the embedded server and removes the temporary files. */
   close(): Promise<void>;
@@ -66,13 +88,16 @@ export async function openExampleSession(options: ExampleSessionOptions = {}): P
       ...(options.userMetadata === undefined ? {} : { userMetadata: options.userMetadata }),
     });
     cleanups.push(() => service.close());
+    const emulator = await service.getEmulatorInfo();
     return {
       target,
       service,
       baseModel: BASE_MODEL,
       tokenizer,
       hub,
-      learningRate: LEARNING_RATES[target.kind],
+      emulator,
+      modelDescription: describeModel(BASE_MODEL, emulator),
+      learningRate: emulator === undefined ? LEARNING_RATES.service : LEARNING_RATES.emulator,
       close,
     };
   } catch (error) {

@@ -313,6 +313,7 @@ export function buildProgram(act: (action: Action) => (...args: unknown[]) => Pr
     .option("--stop <text>", "stop string (repeatable)", collect)
     .option("--num-samples <n>", "number of samples", integer(1, "--num-samples"), 1)
     .option("--seed <n>", "random seed", integer(0, "--seed"))
+    .option("--keep-special-tokens", "print special tokens such as <|im_end|> in the text")
     .action(act(async (ctx, cmd) => (await import("./commands/sample.js")).sampleCommand(ctx, cmd.opts())));
 
   program
@@ -322,7 +323,16 @@ export function buildProgram(act: (action: Action) => (...args: unknown[]) => Pr
     .description("Start tinker-local in the foreground until Ctrl-C.")
     .option("--port <port>", "TCP port (0 picks a free one)", integer(0, "--port"), 8765)
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--data-dir <dir>", "directory for persistent state (default: a temporary directory)")
+    .option(
+      "--data-dir <dir>",
+      "directory for state, kept across restarts (default: $XDG_DATA_HOME/tinker-local or ~/.tinker-local)",
+    )
+    .addOption(
+      new Option(
+        "--ephemeral",
+        "keep state in a temporary directory, removed when the server stops",
+      ).conflicts("dataDir"),
+    )
     .addOption(new Option("--backend <backend>", "compute backend").choices(["null", "tiny"]).default("null"))
     .option("--keys-file <file>", "accepted API keys, one per line (default: any tml-… key)")
     .option("--faults <file>", "fault-injection configuration (JSON)")

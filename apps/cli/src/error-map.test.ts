@@ -6,6 +6,7 @@ import {
   makeStatusError,
   RequestFailedError,
 } from "@tinker-ts/http";
+import { TokenizerDownloadError } from "@tinker-ts/tokenizer";
 import { InvalidInputError, TinkerError } from "@tinker-ts/types";
 import { describe, expect, it } from "vitest";
 import { toCliError } from "./error-map.js";
@@ -62,6 +63,11 @@ describe("toCliError (the Python CLI's handle_api_errors, tinker-wire-spec.md §
   it("reports bad input, SDK configuration errors and unexpected errors", () => {
     expect(toCliError(new InvalidInputError("nope")).message).toBe("Invalid input: nope");
     expect(toCliError(new TinkerError("no key")).message).toBe("Configuration error: no key");
+    const offline = toCliError(new TokenizerDownloadError("Could not reach the Hugging Face Hub"));
+    expect(offline.message).toBe("Tokenizer error: Could not reach the Hugging Face Hub");
+    expect(offline.details).toContain("HF_HUB_OFFLINE");
+    expect(offline.details).toContain("HF_TOKEN");
+    expect(offline.details).not.toContain("TINKER_API_KEY");
     const unexpected = toCliError(new RangeError("boom"));
     expect(unexpected).toMatchObject({ message: "Unexpected error occurred: boom", type: "RangeError" });
     expect(unexpected.details).toContain("--debug");

@@ -14,6 +14,7 @@ import {
   RequestFailedError,
   UnprocessableEntityError,
 } from "@tinker-ts/http";
+import { TokenizerLoadError } from "@tinker-ts/tokenizer";
 import { InvalidInputError, TinkerError } from "@tinker-ts/types";
 import { CliError, InterruptedError } from "./errors.js";
 
@@ -148,6 +149,17 @@ export function toCliError(error: unknown, interrupted = false): CliError {
   }
   if (InvalidInputError.isInstance(error)) {
     return new CliError(`Invalid input: ${error.message}`, { type: error.name, cause: error });
+  }
+  if (TokenizerLoadError.isInstance(error)) {
+    // The tokenizer comes from the Hugging Face Hub, not from Tinker: Tinker credentials are no fix.
+    return new CliError(`Tokenizer error: ${error.message}`, {
+      details:
+        "The model's tokenizer is loaded from the Hugging Face Hub or its local cache: check HF_HOME or " +
+        "HF_HUB_CACHE (where the cache is), HF_HUB_OFFLINE (cache only), HF_TOKEN (gated or private " +
+        "repositories), HF_ENDPOINT and the network.",
+      type: error.name,
+      cause: error,
+    });
   }
   if (TinkerError.isInstance(error)) {
     return new CliError(`Configuration error: ${error.message}`, {

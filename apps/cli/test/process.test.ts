@@ -230,10 +230,14 @@ describe("the tinker executable", () => {
   });
 
   it("local serve: prints its URL, serves, and stops with exit 0 on Ctrl-C", async () => {
-    const child = spawn(process.execPath, [bin, "local", "serve", "--port", "0", "--log-level", "silent"], {
-      env: { PATH: process.env["PATH"], HOME: env["HOME"] },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, "local", "serve", "--ephemeral", "--port", "0", "--log-level", "silent"],
+      {
+        env: { PATH: process.env["PATH"], HOME: env["HOME"] },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;

@@ -50,6 +50,15 @@ describe("runDemo against tinker-local's tiny model (small settings)", () => {
     expect(result.completions).toHaveLength(31);
   });
 
+  it("names the tiny model for what it is, in the output and the SVG title", () => {
+    const honest = "tiny LoRA model with Qwen3-8B's tokenizer, emulating Qwen/Qwen3-8B";
+    expect(output).toContain(`Training   ${honest}, LoRA rank 16`);
+    expect(output).toContain("AdamW lr 0.02");
+    expect(readFileSync(result.svgPath, "utf8")).toContain(
+      `SFT of the ${honest} (LoRA rank 16) on animal-facts`,
+    );
+  });
+
   it("writes the loss curve as an SVG with one point per step", () => {
     const svg = readFileSync(result.svgPath, "utf8");
     const points = (/points="([^"]+)"/.exec(svg)?.[1] ?? "").split(" ");

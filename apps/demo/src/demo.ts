@@ -164,7 +164,7 @@ async function demoInSession(
   const before = await complete(baseSampler, tokenizer, showcase, trainingAnswers, 12);
 
   const training = await service.createLoraTrainingClient({ baseModel, rank: 16, seed: 0 });
-  say(`Training   LoRA rank 16 on ${baseModel} (${training.modelId})`);
+  say(`Training   ${session.modelDescription}, LoRA rank 16 (${training.modelId})`);
   say(
     `           ${options.steps} steps × ${options.batchSize} examples, cross_entropy on the answer tokens, AdamW lr ${learningRate}`,
   );
@@ -193,7 +193,7 @@ async function demoInSession(
   const svgPath = join(outDir, "loss.svg");
   await writeFile(
     svgPath,
-    lossCurveSvg(losses, { title: `SFT of ${baseModel} (LoRA rank 16) on animal-facts` }),
+    lossCurveSvg(losses, { title: `SFT of the ${session.modelDescription} (LoRA rank 16) on animal-facts` }),
   );
   say(`           loss curve: ${svgPath}`);
   say();

@@ -5,6 +5,8 @@ try {
   await import("../dist/bin.js");
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist/bin.js")) throw error;
-  console.error("tinker-local: @tinker-ts/local-server is not built yet (dist/bin.js is missing); run `pnpm build` first.");
+  console.error(
+    "tinker-local: @tinker-ts/local-server is not built yet (dist/bin.js is missing); run `pnpm build` first.",
+  );
   process.exitCode = 1;
 }

@@ -60,12 +60,22 @@ export interface ServeProcess {
   stdout: string[];
 }
 
-/** Starts `tinker-local serve --port 0 …args` and resolves once it prints its ready line. */
-export async function spawnServe(args: string[]): Promise<ServeProcess> {
+/**
+ * Starts `tinker-local serve --port 0 …args` and resolves once it prints its ready line. Without
+ * `--data-dir` in `args` (or `persistent`), it adds `--ephemeral`: a test never writes into the
+ * default data directory.
+ */
+export async function spawnServe(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; persistent?: boolean } = {},
+): Promise<ServeProcess> {
   const bin = await buildBin();
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--log-level", "silent", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const ephemeral = args.includes("--data-dir") || options.persistent ? [] : ["--ephemeral"];
+  const child = spawn(
+    process.execPath,
+    [bin, "serve", "--port", "0", "--log-level", "silent", ...ephemeral, ...args],
+    { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));

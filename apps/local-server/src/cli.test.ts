@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -29,6 +29,31 @@ describe("tinker-local CLI", () => {
     } finally {
       expect(await stop(proc, "SIGTERM")).toBe(0);
     }
+  });
+
+  it("keeps its state in ~/.tinker-local by default and says so; --ephemeral removes a temporary one", async () => {
+    const env = { ...process.env, HOME: dir, XDG_DATA_HOME: "" };
+    const kept = await spawnServe([], { env, persistent: true });
+    expect(await stop(kept, "SIGTERM")).toBe(0);
+    const keptDir = join(dir, ".tinker-local");
+    expect(kept.stdout).toContain(
+      `data dir: ${keptDir} (kept across restarts; --ephemeral for a temporary one)`,
+    );
+    expect((await stat(keptDir)).isDirectory()).toBe(true);
+
+    const temporary = await spawnServe(["--ephemeral"], { env });
+    expect(await stop(temporary, "SIGTERM")).toBe(0);
+    const line = temporary.stdout.find((l) => l.startsWith("data dir: "))!;
+    expect(line).toMatch(/\(temporary: removed when the server stops\)$/);
+    const tempDir = /^data dir: (.*) \(temporary/.exec(line)[1]!;
+    expect(tempDir.startsWith(keptDir)).toBe(false);
+    await expect(stat(tempDir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("refuses --data-dir with --ephemeral as a usage error", async () => {
+    const io = capture();
+    expect(await runCli(["serve", "--data-dir", dir, "--ephemeral", "--port", "0"], io.io)).toBe(2);
+    expect(io.err.join("\n")).toContain("cannot be used with");
   });
 
   it("passes the tokenizer flags to the server as tokenizer settings", () => {
@@ -94,7 +119,7 @@ describe("tinker-local CLI", () => {
 
   it("reports a port that cannot be bound as exit 1", async () => {
     const { io, err } = capture();
-    expect(await runCli(["serve", "--port", "1", "--host", "256.0.0.1"], io)).toBe(1);
+    expect(await runCli(["serve", "--ephemeral", "--port", "1", "--host", "256.0.0.1"], io)).toBe(1);
     expect(err.join("\n")).toContain("Cannot listen");
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { chooseDataDir, type DataDirChoice, describeDataDir } from "./data-dir.js";
 import { parseFaultConfig } from "./faults.js";
 import { isLogLevel, type LogLevel } from "./log.js";
 import type { LocalServerOptions } from "./options.js";
@@ -41,6 +42,7 @@ interface ServeFlags {
   port: number;
   host: string;
   dataDir?: string;
+  ephemeral?: boolean;
   backend: string;
   faults?: string;
   apiKey?: string[];
@@ -57,8 +59,14 @@ interface ServeFlags {
   hfHubCache?: string;
 }
 
-/** Turns `serve` flags into server options (reads the faults and keys files). */
-export function serveOptions(flags: ServeFlags): LocalServerOptions {
+/**
+ * Turns `serve` flags into server options (reads the faults and keys files). The data directory is
+ * `dataDir`'s choice (see {@link chooseDataDir}): persistent unless `--ephemeral`.
+ */
+export function serveOptions(
+  flags: ServeFlags,
+  dataDir: DataDirChoice = chooseDataDir(flags),
+): LocalServerOptions {
   if (flags.backend !== "null" && flags.backend !== "tiny") {
     throw new InvalidArgumentError(`--backend must be 'tiny' or 'null', got '${flags.backend}'`);
   }
@@ -69,7 +77,7 @@ export function serveOptions(flags: ServeFlags): LocalServerOptions {
     host: flags.host,
     backend: flags.backend,
     logLevel: flags.logLevel,
-    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(dataDir.kind === "ephemeral" ? {} : { dataDir: dataDir.dir }),
     ...(flags.faults ? { faults: parseFaultConfig(JSON.parse(readFileSync(flags.faults, "utf8"))) } : {}),
     ...(keys.length > 0 ? { apiKeys: keys } : {}),
     ...(flags.jwt ? { jwtAuth: true } : {}),
@@ -101,7 +109,16 @@ export function buildProgram(io: { out: (line: string) => void; err: (line: stri
     .description("start the server")
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", portNumber, 8765)
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--data-dir <dir>", "directory for checkpoints and state (default: a temporary directory)")
+    .option(
+      "--data-dir <dir>",
+      "directory for checkpoints and state, kept across restarts (default: $XDG_DATA_HOME/tinker-local or ~/.tinker-local)",
+    )
+    .addOption(
+      new Option(
+        "--ephemeral",
+        "keep state in a temporary directory, removed when the server stops",
+      ).conflicts("dataDir"),
+    )
     .option("--backend <name>", "compute backend: tiny or null", "null")
     .option("--faults <file>", "fault-injection config (JSON)")
     .option("--api-key <key...>", "accepted API key(s) (default: any tml- key)")
@@ -123,10 +140,14 @@ export function buildProgram(io: { out: (line: string) => void; err: (line: stri
       "tiny backend: Hugging Face Hub cache for tokenizers (default HF_HUB_CACHE or HF_HOME/hub)",
     )
     .action(async (flags: ServeFlags) => {
-      const server = await startLocalServer(serveOptions(flags));
+      const dataDir = chooseDataDir(flags);
+      const server = await startLocalServer(serveOptions(flags, dataDir));
+      // Handlers first: a signal sent as soon as the ready line is read must stop the server cleanly.
+      const stopped = waitForSignal(server);
       io.out(`tinker-local listening on ${server.url}`);
+      io.out(describeDataDir(dataDir, server.dataDir));
       io.out(`ready: backend=${flags.backend} data_dir=${server.dataDir}`);
-      await waitForSignal(server);
+      await stopped;
     });
   return program;
 }

@@ -19,6 +19,7 @@ export { BackendUserError } from "./backend/backend.js";
 export { createNullBackend } from "./backend/null-backend.js";
 export { type BaseModelInfo, defaultCatalogue } from "./catalogue.js";
 export { type Clock, ManualClock, systemClock, type Timer } from "./clock.js";
+export { chooseDataDir, type DataDirChoice, defaultDataDir, describeDataDir } from "./data-dir.js";
 export type { FaultConfig, FaultCounters, FaultKind, FaultRule, QueuePause } from "./faults.js";
 export { faultKinds, parseFaultConfig } from "./faults.js";
 export type { LogLevel, LogSink } from "./log.js";

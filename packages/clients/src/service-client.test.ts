@@ -1,5 +1,5 @@
 import { InternalServerError } from "@tinker-ts/http";
-import { FakeClock } from "@tinker-ts/test-server";
+import { FakeClock, startTestServer } from "@tinker-ts/test-server";
 import { InvalidInputError } from "@tinker-ts/types";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { API_KEY, acceleratedClock, BASE_MODEL, type Harness, startHarness } from "./clients.test-helpers.js";
@@ -41,6 +41,29 @@ describe("ServiceClient lifecycle", () => {
       "/api/v1/create_sampling_session",
     ]);
     expect(await service.sessionId()).toMatch(/.+/);
+  });
+
+  it("recognises tinker-local from its client config, and the real service by its absence", async () => {
+    harness = await startHarness();
+    const local = harness.newService();
+    const info = await local.getEmulatorInfo();
+    expect(info).toEqual({ name: "tinker-local", version: expect.any(String), backend: "null" });
+    expect(paths(harness)).toEqual(["/api/v1/client/config", "/api/v1/client/dynamic_config"]);
+    expect(await local.sessionId()).toBeUndefined();
+    await local.close();
+
+    // A server that answers the client config as the real service does: no `emulator` field.
+    const service = await startTestServer();
+    try {
+      service.route("POST", "/api/v1/client/config", { json: { pjwt_auth_enabled: false } });
+      service.route("POST", "/api/v1/client/dynamic_config", { json: {} });
+      const remote = new ServiceClient({ apiKey: API_KEY, baseUrl: service.url, env: {}, telemetry: false });
+      expect(await remote.getEmulatorInfo()).toBeUndefined();
+      await remote.close();
+      await expect(remote.getEmulatorInfo()).rejects.toThrow(ClientClosedError);
+    } finally {
+      await service.close();
+    }
   });
 
   it("sends a heartbeat every 10 s, warns after 120 s of failures, and stops on 410", async () => {

@@ -16,6 +16,7 @@ import {
 } from "@tinker-ts/telemetry";
 import {
   CreateModelResponseSchema,
+  type EmulatorInfo,
   encodeRequestBody,
   type GetServerCapabilitiesResponse,
   InvalidInputError,
@@ -213,6 +214,21 @@ export class ServiceClient {
         fetchServerCapabilities(context, SDK_METHOD.getServerCapabilities),
       ),
     );
+  }
+
+  /**
+   * What the server says about itself when it is tinker-local, the emulator
+   * (docs/local-server.md#recognising-tinker-local): `{ name: "tinker-local", version, backend }`,
+   * where `backend` is `"tiny"` (a small real model on the CPU that keeps each base model's
+   * tokenizer; it wants a learning rate of about 1e-2) or `"null"` (placeholder results).
+   * `undefined` against the real Tinker service. It reads the client config fetched at bootstrap,
+   * through the session-less holder, so it creates no session and costs no request after the first.
+   *
+   * @throws ClientClosedError after `close()`; the HTTP errors of the bootstrap requests.
+   */
+  async getEmulatorInfo(): Promise<EmulatorInfo | undefined> {
+    this.#assertOpen();
+    return (await this.#rest()).context.clientConfig.emulator;
   }
 
   /**

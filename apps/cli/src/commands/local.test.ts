@@ -72,7 +72,9 @@ describe("tinker local serve", () => {
     expect(await health.json()).toEqual({ status: "ok" });
     const denied = await fetch(`${url}/api/v1/training_runs`, { headers: { "x-api-key": "tml-not-listed" } });
     expect(denied.status).toBe(401);
-    expect(stderr.text).toContain("Press Ctrl-C to stop.");
+    expect(stderr.text).toContain(
+      `data dir: ${join(work, "data")} (kept across restarts)\nPress Ctrl-C to stop.`,
+    );
     controller.abort();
     expect(await serving).toEqual({ kind: "done" });
     await expect(fetch(`${url}/api/v1/healthz`)).rejects.toThrow();
@@ -81,10 +83,11 @@ describe("tinker local serve", () => {
   it("prints one JSON line describing the server with --format json", async () => {
     const controller = new AbortController();
     const { ctx, stdout } = context("json", controller.signal);
-    const serving = localServeCommand(ctx, { ...FLAGS, jwt: true });
+    const serving = localServeCommand(ctx, { ...FLAGS, jwt: true, ephemeral: true });
     await waitFor(() => stdout.text.includes("}"));
     const json = JSON.parse(stdout.text);
     expectSchema("local-serve", json);
+    expect(json.data_dir).not.toContain(".tinker-local");
     controller.abort();
     await serving;
   });

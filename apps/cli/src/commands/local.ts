@@ -15,6 +15,7 @@ export interface ServeFlags {
   port: number;
   host: string;
   dataDir?: string | undefined;
+  ephemeral?: boolean | undefined;
   backend: "null" | "tiny";
   keysFile?: string | undefined;
   faults?: string | undefined;
@@ -67,12 +68,16 @@ export async function localServeCommand(
     flags.faults === undefined
       ? undefined
       : local.parseFaultConfig(JSON.parse(await readFile(path(flags.faults), "utf8")) as unknown);
+  const dataDir = local.chooseDataDir({
+    ephemeral: flags.ephemeral,
+    dataDir: flags.dataDir === undefined ? undefined : path(flags.dataDir),
+  });
   const server = await local.startLocalServer({
     port: flags.port,
     host: flags.host,
     backend: flags.backend,
     logLevel: flags.logLevel,
-    ...(flags.dataDir === undefined ? {} : { dataDir: path(flags.dataDir) }),
+    ...(dataDir.kind === "ephemeral" ? {} : { dataDir: dataDir.dir }),
     ...(keys === undefined ? {} : { apiKeys: keys }),
     ...(faults === undefined ? {} : { faults }),
     ...(flags.jwt ? { jwtAuth: true } : {}),
@@ -82,7 +87,7 @@ export async function localServeCommand(
       ? formatJson({ url: server.url, port: server.port, data_dir: server.dataDir, backend: flags.backend })
       : `tinker-local listening on ${server.url}\n`,
   );
-  ctx.io.stderr.write("Press Ctrl-C to stop.\n");
+  ctx.io.stderr.write(`${local.describeDataDir(dataDir, server.dataDir)}\nPress Ctrl-C to stop.\n`);
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) done();
     else ctx.signal.addEventListener("abort", () => done(), { once: true });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createNullBackend } from "@tinker-ts/local-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess, startTestServer, type TestServer, testEnv } from "../cli.test-helpers.js";
 import { qwenHfHome } from "../hf-cache.test-helpers.js";
@@ -24,6 +25,28 @@ afterAll(async () => {
 
 const run = (args: string[], stdin?: string[]) =>
   runInProcess(args, { env, cwd: work, ...(stdin ? { stdin } : {}) });
+
+describe("tinker sample's text", () => {
+  it("leaves out special tokens such as <|im_end|> unless --keep-special-tokens", async () => {
+    // A backend whose every sample is "Hello" then Qwen3's end-of-turn token.
+    const backend = createNullBackend();
+    backend.sample = async () => [
+      { tokens: Int32Array.of(9707, 151645), logprobs: Float32Array.of(-1, -1), stop_reason: "stop" },
+    ];
+    const server = await startTestServer({ backend });
+    try {
+      const args = ["sample", "--base-model", "Qwen/Qwen3-8B", "--prompt", "Hi"];
+      const envHere = testEnv(server.url, qwenHfHome());
+      const plain = await runInProcess(args, { env: envHere, cwd: work });
+      expect(plain.stderr).toBe("");
+      expect(plain.stdout).toBe("Hello\n");
+      const kept = await runInProcess([...args, "--keep-special-tokens"], { env: envHere, cwd: work });
+      expect(kept.stdout).toBe("Hello<|im_end|>\n");
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe("tinker sample", () => {
   it("tokenizes with the model's tokenizer, samples and prints the decoded text", async () => {

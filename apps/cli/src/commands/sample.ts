@@ -9,7 +9,9 @@ import type { SamplingParamsFlags } from "../sampler.js";
 /**
  * `tinker sample`: tokenizes a prompt with the model's tokenizer, samples from a base model or a
  * sampler checkpoint (tinker-wire-spec.md §9.2), and prints the decoded completions — or, with
- * `--format json`, the prompt tokens and each sample's tokens, logprobs and stop reason.
+ * `--format json`, the prompt tokens and each sample's tokens, logprobs and stop reason. The text
+ * leaves out special tokens (an end-of-turn `<|im_end|>` is not part of the answer) unless
+ * `--keep-special-tokens`; the JSON's token ids always hold every token.
  */
 
 /** Flags of `sample`. */
@@ -25,6 +27,8 @@ export interface SampleFlags {
   stop?: string[] | undefined;
   numSamples: number;
   seed?: number | undefined;
+  /** Print special tokens such as `<|im_end|>` in the text (they are left out by default). */
+  keepSpecialTokens?: boolean | undefined;
 }
 
 /** JSON of `sample` (`schema/sample.json`). */
@@ -90,7 +94,7 @@ export async function sampleCommand(ctx: CommandContext, flags: SampleFlags): Pr
     signal: ctx.signal,
   });
   const samples = response.sequences.map((s) => ({
-    text: tokenizer.decode(s.tokens),
+    text: tokenizer.decode(s.tokens, { skipSpecialTokens: !flags.keepSpecialTokens }),
     tokens: Array.from(s.tokens),
     logprobs: s.logprobs ? Array.from(s.logprobs) : null,
     stop_reason: s.stop_reason,

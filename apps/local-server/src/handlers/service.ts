@@ -2,10 +2,12 @@ import {
   AuthTokenRequestSchema,
   ClientConfigRequestSchema,
   CreateSessionRequestSchema,
+  type EmulatorInfo,
   FinishSessionRequestSchema,
   SessionHeartbeatRequestSchema,
   TelemetrySendRequestSchema,
 } from "@tinker-ts/types";
+import pkg from "../../package.json" with { type: "json" };
 import { HttpError } from "../errors.js";
 import { json, jsonBody, type Reply, type RequestContext } from "../http/types.js";
 import type { SessionRecord } from "../state/entities.js";
@@ -16,11 +18,15 @@ import { parseRequest } from "../wire/validate.js";
  * 0.38 `POST /sessions/{id}/finish`.
  */
 
-/** Row 1: `POST /client/config` → the server's real feature flags. */
+/**
+ * Row 1: `POST /client/config` → the server's real feature flags, and `emulator`, which tells
+ * clients they talk to tinker-local (docs/local-server.md#recognising-tinker-local).
+ */
 export async function clientConfig(req: RequestContext): Promise<Reply> {
   parseRequest(ClientConfigRequestSchema, jsonBody(req), "ClientConfigRequest");
-  const { clientConfig: flags, auth } = req.runtime.parts;
-  return json(200, { ...flags, pjwt_auth_enabled: auth.jwtEnabled });
+  const { clientConfig: flags, auth, backend } = req.runtime.parts;
+  const emulator: EmulatorInfo = { name: "tinker-local", version: pkg.version, backend: backend.name };
+  return json(200, { ...flags, pjwt_auth_enabled: auth.jwtEnabled, emulator });
 }
 
 /** Row 2: `POST /client/dynamic_config`. */

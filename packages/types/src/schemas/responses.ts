@@ -42,6 +42,21 @@ export const UntypedAPIFutureSchema = z.object({
 export type UntypedAPIFuture = z.infer<typeof UntypedAPIFutureSchema>;
 
 /**
+ * What tinker-local says about itself in its client config (docs/local-server.md#recognising-tinker-local);
+ * the real service never sends it. `backend` is the compute behind the models: `tiny` (a small
+ * real model on the CPU that keeps each base model's tokenizer) or `null` (shaped placeholder
+ * results).
+ */
+export const EmulatorInfoSchema = z.object({
+  name: z.literal("tinker-local"),
+  /** Version of `@tinker-ts/local-server`. */
+  version: z.string(),
+  backend: z.string(),
+});
+/** tinker-local's description of itself. */
+export type EmulatorInfo = z.infer<typeof EmulatorInfoSchema>;
+
+/**
  * Server feature flags for this client (`POST /api/v1/client/config`, §2.3). Every field has a
  * default, so `{}` is a valid reply; unknown flags are ignored. Sizes are in bytes, durations in
  * seconds.
@@ -67,6 +82,8 @@ export const ClientConfigResponseSchema = z.object({
   custom_loss_server_side: z._default(z.boolean(), false),
   /** New in 0.38.0: unpickled sampling clients ask `/api/v1/join_sampling_session` for an id. */
   sample_join_sampling_session: z._default(z.boolean(), false),
+  /** Sent by tinker-local only: the server is the emulator (an addition of ours; Python ignores it). */
+  emulator: z.optional(EmulatorInfoSchema),
 });
 /** Server feature flags. */
 export type ClientConfigResponse = z.infer<typeof ClientConfigResponseSchema>;
