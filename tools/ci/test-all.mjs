@@ -3,8 +3,9 @@
 // package never hides the others' results, the lint, or the closing "Tests:" line:
 //   1. build, typecheck and test every package (turbo --continue: a failed task stops only the
 //      tasks that depend on it);
-//   2. lint the whole tree;
-//   3. sum the test reports into one line (tools/ci/summarize-tests.mjs).
+//   2. pack every published package and check it with publint, attw and our manifest checks;
+//   3. lint the whole tree;
+//   4. sum the test reports into one line (tools/ci/summarize-tests.mjs).
 // Exits 1 if any stage failed, after all of them ran, and names the failed stages last.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
@@ -17,6 +18,7 @@ const stages = [
     "pnpm",
     ["exec", "turbo", "run", "build", "typecheck", "test", "--concurrency=2", "--continue"],
   ],
+  ["package checks (publint, attw)", "pnpm", ["--filter", "@tinker-ts/release", "check-packages"]],
   ["lint", "pnpm", ["exec", "biome", "check", "."]],
   ["test summary", "node", ["tools/ci/summarize-tests.mjs"]],
 ];

@@ -19,7 +19,8 @@ export interface CliSampler {
 /** Encoding and decoding text with the model's tokenizer (int32 token ids). */
 export interface CliTokenizer {
   encode(text: string): Int32Array;
-  decode(ids: ArrayLike<number>): string;
+  /** `skipSpecialTokens` leaves out `<|im_end|>` and the like (the tokenizer default: false). */
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
 }
 
 /** `sampling_params` of a sample request (wire names, tinker-wire-spec.md §4.4). */

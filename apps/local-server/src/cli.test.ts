@@ -45,7 +45,7 @@ describe("tinker-local CLI", () => {
     expect(await stop(temporary, "SIGTERM")).toBe(0);
     const line = temporary.stdout.find((l) => l.startsWith("data dir: "))!;
     expect(line).toMatch(/\(temporary: removed when the server stops\)$/);
-    const tempDir = /^data dir: (.*) \(temporary/.exec(line)[1]!;
+    const tempDir = /^data dir: (.*) \(temporary/.exec(line)?.[1] ?? "";
     expect(tempDir.startsWith(keptDir)).toBe(false);
     await expect(stat(tempDir)).rejects.toMatchObject({ code: "ENOENT" });
   });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedQwen3TokenizerCache } from "@tinker-ts/examples/support";
 import { transform } from "esbuild";
+import { warningLines } from "../../ci/warnings.mjs";
 import { run } from "./pack.js";
 import { codeBlockAfter, envAssignments } from "./readme.js";
 import { startRegistry } from "./verdaccio.js";
@@ -60,7 +61,7 @@ try {
     `${JSON.stringify({ name: "newcomer", private: true, type: "module" })}\n`,
   );
   say(`npm install @tinker-ts/clients @tinker-ts/types   (in ${project})`);
-  console.log(run("npm", ["install", "@tinker-ts/clients", "@tinker-ts/types"], project, env));
+  expectQuiet(run("npm", ["install", "@tinker-ts/clients", "@tinker-ts/types"], project, env), "npm install");
   const prefix = await dir("global");
   say(`npm install -g --prefix ${prefix} @tinker-ts/cli @tinker-ts/local-server`);
   console.log(
@@ -136,6 +137,13 @@ async function dir(name: string): Promise<string> {
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_|^PNPM_/i.test(key)));
   return { ...env, ...extra };
+}
+
+/** Prints an install's output and fails when it warned: a user's first install must be quiet. */
+function expectQuiet(output: string, what: string): void {
+  console.log(output.trim());
+  const warnings = warningLines(output);
+  if (warnings.length > 0) throw new Error(`${what} printed warnings:\n${warnings.join("\n")}`);
 }
 
 function expectIncludes(text: string, part: string, what: string): void {
