@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig, type ViteUserConfig } from "vitest/config";
 
@@ -14,6 +15,13 @@ import { defineConfig, type ViteUserConfig } from "vitest/config";
  * deadlock into a failure instead of a CI run that never ends.
  */
 export const HANG_BACKSTOP_MS = 15 * 60_000;
+
+/**
+ * The home guard, every package's global setup (docs/testing.md#the-home-guard): tests run with
+ * HOME, the XDG directories and HF_HOME in a per-run sandbox, and the run fails when the user's
+ * real Hugging Face cache, `~/.tinker`, `~/.tinker-local` or tinker config changed meanwhile.
+ */
+const HOME_GUARD = fileURLToPath(new URL("./tools/test-guards/src/global-setup.ts", import.meta.url));
 
 export function sharedVitestConfig(options: { coverageLines?: number } = {}): ViteUserConfig {
   const sourceCondition = "@tinker-ts/source";
@@ -32,6 +40,7 @@ export function sharedVitestConfig(options: { coverageLines?: number } = {}): Vi
     },
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      globalSetup: [HOME_GUARD],
       testTimeout: HANG_BACKSTOP_MS,
       hookTimeout: HANG_BACKSTOP_MS,
       teardownTimeout: HANG_BACKSTOP_MS,

@@ -1,13 +1,15 @@
+import { isLive } from "@tinker-ts/test-guards";
 import { datum, modelInputFromInts } from "@tinker-ts/types";
 import { describe, expect, it } from "vitest";
 import { ServiceClient } from "./service-client.js";
 
 /**
- * Live tests against the real Tinker service. They run only when `TINKER_LIVE=1` and
- * `TINKER_API_KEY` are set (and are reported as skipped otherwise). `TINKER_LIVE_BASE_MODEL`
- * picks the model (default `meta-llama/Llama-3.2-1B`); `TINKER_BASE_URL` the service.
+ * Live tests of the "clients" area against the real Tinker service (docs/testing.md#live-tests):
+ * they run with `TINKER_LIVE=clients` (or `1`, `all`) and `TINKER_API_KEY`, and are reported as
+ * skipped otherwise. `TINKER_LIVE_BASE_MODEL` picks the model (default `meta-llama/Llama-3.2-1B`);
+ * `TINKER_BASE_URL` the service.
  */
-const live = process.env["TINKER_LIVE"] === "1" && Boolean(process.env["TINKER_API_KEY"]);
+const live = isLive("clients");
 const baseModel = process.env["TINKER_LIVE_BASE_MODEL"] ?? "meta-llama/Llama-3.2-1B";
 
 function sftDatum(tokens: number[]) {

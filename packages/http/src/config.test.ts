@@ -117,6 +117,17 @@ describe("resolveHttpConfig (§12b)", () => {
     expect(invalid(() => resolveHttpConfig({ ...options, ...noFile }, {})).path).toBe(path);
   });
 
+  it.each([
+    ["https://tinker.example:443", "https://tinker.example"],
+    ["http://tinker.example:80/", "http://tinker.example"],
+    ["HTTPS://Tinker.Example/Prefix/", "https://tinker.example/Prefix"],
+    ["http://127.0.0.1:8765", "http://127.0.0.1:8765"],
+    ["https://tinker.example:80", "https://tinker.example:80"],
+  ])("normalizes the base URL %s to %s", (raw, normalized) => {
+    expect(resolveHttpConfig({ ...noFile, baseUrl: raw }, {}).baseUrl).toBe(normalized);
+    expect(resolveHttpConfig(noFile, { TINKER_BASE_URL: raw }).baseUrl).toBe(normalized);
+  });
+
   it("names TINKER_BASE_URL when the environment value is bad", () => {
     expect(invalid(() => resolveHttpConfig(noFile, { TINKER_BASE_URL: "::" })).path).toBe("TINKER_BASE_URL");
   });

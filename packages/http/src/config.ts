@@ -99,7 +99,18 @@ function resolveBaseUrl(option: string | undefined, env: NodeJS.ProcessEnv): str
       path,
     });
   }
-  return raw.replace(/\/+$/, "");
+  return normalizeBaseUrl(url);
+}
+
+/**
+ * The canonical spelling of a base URL (docs/configuration.md#base-url): scheme and host in lower case, the scheme's default port
+ * left out (`https://host:443` ≡ `https://host`, `http://host:80` ≡ `http://host`), no trailing
+ * slash. Two spellings of one server then share everything keyed by the base URL, such as the
+ * per-{server, credential} sampling limiter.
+ */
+export function normalizeBaseUrl(url: URL): string {
+  // `origin` is already lower case and without a default port; the path keeps its case.
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
 /**

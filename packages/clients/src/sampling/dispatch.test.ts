@@ -159,6 +159,21 @@ describe("sharedSampleDispatcher", () => {
     expect(a.availableBytes).toBe(1024);
   });
 
+  it("is one per server however its base URL is spelled (default ports, case, trailing slash)", () => {
+    const a = sharedSampleDispatcher(http("tml-aaa", "https://tinker.example"), config);
+    for (const spelling of [
+      "https://tinker.example:443",
+      "HTTPS://Tinker.Example/",
+      "https://tinker.example:443/",
+    ]) {
+      expect(sharedSampleDispatcher(http("tml-aaa", spelling), config), spelling).toBe(a);
+    }
+    expect(sharedSampleDispatcher(http("tml-aaa", "https://tinker.example:8443"), config)).not.toBe(a);
+    const plain = sharedSampleDispatcher(http("tml-aaa", "http://tinker.example"), config);
+    expect(sharedSampleDispatcher(http("tml-aaa", "http://tinker.example:80"), config)).toBe(plain);
+    expect(plain).not.toBe(a);
+  });
+
   it("never keys the registry by the credential in clear", () => {
     const key = dispatcherKey(http("tml-secret-key-123"));
     expect(key).not.toContain("secret-key");
