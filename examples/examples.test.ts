@@ -85,6 +85,11 @@ describe("recognising tinker-local", () => {
         expect(session.target.kind).toBe("remote");
         expect(session.emulator).toMatchObject({ name: "tinker-local", backend: "null" });
         expect(session.learningRate).toBe(LEARNING_RATES.emulator);
+        expect(session.serviceDescription).toMatch(
+          new RegExp(
+            `^tinker-local \\S+ at ${server.url} \\(backend null; recognised by its client config\\)$`,
+          ),
+        );
       } finally {
         await session.close();
       }

@@ -236,7 +236,7 @@ async function runInSession(
   log: (line: string) => void,
 ): Promise<SftExampleResult> {
   const { service, tokenizer, baseModel } = session;
-  log(`target: ${session.target.description}`);
+  log(`target: ${session.serviceDescription}`);
   const { train, trainPairs, test } = animalFactsData(tokenizer);
   const training = await service.createLoraTrainingClient({ baseModel, rank: 16, seed: 0 });
   log(`training ${training.modelId}: ${session.modelDescription}, LoRA rank 16, ${train.length} examples`);

@@ -53,6 +53,8 @@ export interface ExampleSession {
    * whether it runs in this process or elsewhere; undefined on the real service.
    */
   readonly emulator: EmulatorInfo | undefined;
+  /** What the examples talk to, for a human: the target, named as the server identified itself. */
+  readonly serviceDescription: string;
   /** The trained model, named honestly (see {@link describeModel}). */
   readonly modelDescription: string;
   /** A learning rate suited to the server, as it identified itself (see {@link LEARNING_RATES}). */
@@ -96,6 +98,10 @@ export async function openExampleSession(options: ExampleSessionOptions = {}): P
       tokenizer,
       hub,
       emulator,
+      serviceDescription:
+        target.kind === "remote" && emulator !== undefined
+          ? `tinker-local ${emulator.version} at ${target.baseUrl} (backend ${emulator.backend}; recognised by its client config)`
+          : target.description,
       modelDescription: describeModel(BASE_MODEL, emulator),
       learningRate: emulator === undefined ? LEARNING_RATES.service : LEARNING_RATES.emulator,
       close,

@@ -54,9 +54,8 @@ describe("runDemo against tinker-local's tiny model (small settings)", () => {
     const honest = "tiny LoRA model with Qwen3-8B's tokenizer, emulating Qwen/Qwen3-8B";
     expect(output).toContain(`Training   ${honest}, LoRA rank 16`);
     expect(output).toContain("AdamW lr 0.02");
-    expect(readFileSync(result.svgPath, "utf8")).toContain(
-      `SFT of the ${honest} (LoRA rank 16) on animal-facts`,
-    );
+    const title = `SFT of the ${honest} (LoRA rank 16) on animal-facts`.replace("'", "&apos;");
+    expect(readFileSync(result.svgPath, "utf8")).toContain(`>${title}</text>`);
   });
 
   it("writes the loss curve as an SVG with one point per step", () => {

@@ -146,7 +146,7 @@ async function demoInSession(
 ): Promise<DemoResult> {
   const { service, tokenizer, baseModel, target } = session;
   const learningRate = options.learningRate ?? session.learningRate;
-  say(`Service    ${target.description}`);
+  say(`Service    ${session.serviceDescription}`);
   const probe = "Q: Where does a cow live?\nA:";
   const ids = tokenizer.encode(probe, { addSpecialTokens: false });
   say(
